@@ -1,0 +1,140 @@
+"""The Engine interface: text in, a stream of 24 kHz float32 audio chunks out.
+
+Every backend (ONNX Runtime, mlx-audio, a test tone generator) implements the few abstract
+methods; text preparation, chunking and cancellation live here once so backends can't drift.
+"""
+
+from __future__ import annotations
+
+import abc
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from kokoro_mcp.errors import InvalidInputError
+
+logger = logging.getLogger(__name__)
+
+SAMPLE_RATE = 24_000
+MIN_SPEED = 0.5
+MAX_SPEED = 2.0
+
+AudioArray = npt.NDArray[np.float32]
+
+
+@dataclass(frozen=True)
+class VoiceInfo:
+    """A voice as a client sees it: `af_heart` -> American English, female."""
+
+    name: str
+    language: str  # BCP-47-ish code, e.g. "en-US"
+    language_name: str  # e.g. "American English"
+    gender: str  # "female" | "male"
+    supported: bool  # False when this install can't phonemize its language
+
+
+@dataclass(frozen=True)
+class AudioChunk:
+    """One synthesized piece of an utterance, ready to play."""
+
+    index: int  # 0-based position within the utterance
+    text: str  # the speakable text this audio says
+    samples: AudioArray  # mono float32 at SAMPLE_RATE
+
+
+CancelCheck = Callable[[], bool]
+
+
+def validate_speed(speed: float) -> float:
+    """Return `speed` as float, or raise with the allowed range."""
+    try:
+        value = float(speed)
+    except (TypeError, ValueError):
+        raise InvalidInputError(
+            f"speed must be a number between {MIN_SPEED} and {MAX_SPEED}, got {speed!r}"
+        ) from None
+    if not (MIN_SPEED <= value <= MAX_SPEED):  # also rejects NaN
+        raise InvalidInputError(
+            f"speed must be between {MIN_SPEED} and {MAX_SPEED} (1.0 is normal), got {speed!r}"
+        )
+    return value
+
+
+class Engine(abc.ABC):
+    """A text-to-speech backend. Construct cheaply; call `load()` on the synthesis thread."""
+
+    name: str = "abstract"
+    sample_rate: int = SAMPLE_RATE
+
+    @abc.abstractmethod
+    def load(self) -> None:
+        """Load weights and G2P. Idempotent. Heavy: run it on the thread that synthesizes."""
+
+    @property
+    @abc.abstractmethod
+    def loaded(self) -> bool:
+        """True once `load()` has finished."""
+
+    @abc.abstractmethod
+    def voices(self) -> Sequence[VoiceInfo]:
+        """Every voice this engine can speak with (available before `load()`)."""
+
+    @abc.abstractmethod
+    def synthesize_chunk(self, text: str, voice: str, speed: float) -> AudioArray:
+        """Turn one already-prepared, model-sized chunk of text into audio."""
+
+    @abc.abstractmethod
+    def split_for_model(self, text: str, voice: str, first: bool) -> Iterator[str]:
+        """Split prepared text into pieces the model accepts (phoneme limit), first one short."""
+
+    def check_voice(self, voice: str) -> VoiceInfo:
+        """Return the voice's info or raise an error that lists close matches."""
+        from difflib import get_close_matches
+
+        by_name = {v.name: v for v in self.voices()}
+        info = by_name.get(voice)
+        if info is None:
+            close = get_close_matches(str(voice), list(by_name), n=4, cutoff=0.5)
+            hint = f" Did you mean {', '.join(close)}?" if close else ""
+            raise InvalidInputError(
+                f"unknown voice {voice!r}.{hint} Use the `voices` list"
+                f" ({len(by_name)} voices, e.g. af_heart, am_michael, bf_emma, bm_george)."
+            )
+        return info
+
+    def stream(
+        self,
+        text: str,
+        voice: str,
+        speed: float = 1.0,
+        *,
+        cancelled: CancelCheck | None = None,
+        prepare: bool = True,
+    ) -> Iterator[AudioChunk]:
+        """Yield audio chunk by chunk; stops between chunks once `cancelled()` is true.
+
+        The generator is lazy end to end, so a 1 MB text never exists as one audio array.
+        """
+        from kokoro_mcp.text import prepare_text, split_chunks
+
+        self.check_voice(voice)
+        speed = validate_speed(speed)
+        speakable = prepare_text(text) if prepare else text
+        if not speakable.strip():
+            raise InvalidInputError(
+                "nothing to say: the text is empty once markup and unspeakable characters"
+                " are removed. Pass plain sentences."
+            )
+        index = 0
+        for text_chunk in split_chunks(speakable):
+            for piece in self.split_for_model(text_chunk, voice, first=index == 0):
+                if cancelled is not None and cancelled():
+                    return
+                samples = self.synthesize_chunk(piece, voice, speed)
+                if samples.size == 0:
+                    continue
+                yield AudioChunk(index, piece, samples)
+                index += 1
