@@ -17,8 +17,8 @@ LANGUAGES: dict[str, tuple[str, str]] = {
     "z": ("zh", "Mandarin Chinese"),
 }
 GENDERS = {"f": "female", "m": "male"}
-# Languages this install can phonemize (misaki's English G2P).
-SUPPORTED_LANGUAGE_LETTERS = frozenset("ab")
+# Languages this install can phonemize: misaki English, espeak-ng for the rest (see g2p).
+SUPPORTED_LANGUAGE_LETTERS = frozenset("abefhip")
 DEFAULT_VOICE = "af_heart"
 
 

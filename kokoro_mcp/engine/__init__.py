@@ -21,5 +21,31 @@ __all__ = [
     "CancelCheck",
     "Engine",
     "VoiceInfo",
+    "create_engine",
     "validate_speed",
 ]
+
+
+def create_engine(name: str = "auto", model_dir: object = None) -> Engine:
+    """Build the engine named by settings: auto (mlx on Apple Silicon, else onnx), onnx, mlx,
+    or tone (a sine generator for tests and audio checks)."""
+    from pathlib import Path
+
+    directory = Path(str(model_dir)) if model_dir is not None else None
+    if name == "tone":
+        from kokoro_mcp.engine.tone import ToneEngine
+
+        return ToneEngine()
+    if name == "auto":
+        name = "onnx"
+    if name == "onnx":
+        from kokoro_mcp.engine.onnx import OnnxEngine
+
+        return OnnxEngine(directory)
+    if name == "mlx":
+        from kokoro_mcp.engine.mlx import MlxEngine
+
+        return MlxEngine(directory)
+    from kokoro_mcp.errors import InvalidInputError
+
+    raise InvalidInputError(f"unknown engine {name!r}; use auto, onnx or mlx")

@@ -1,0 +1,27 @@
+"""Cut the near-silence Kokoro computes around speech, keeping natural margins."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from kokoro_mcp.engine.base import SAMPLE_RATE, AudioArray
+
+FRAME = SAMPLE_RATE // 100  # 10 ms analysis frames
+SILENCE_DB = -45.0  # frame RMS below this (dBFS) counts as silence
+LEAD_MARGIN = int(0.02 * SAMPLE_RATE)  # keep 20 ms before the first sound: no clipped onset
+TAIL_MARGIN = int(0.15 * SAMPLE_RATE)  # keep 150 ms after: the pause between chunks
+
+
+def trim_silence(samples: AudioArray) -> AudioArray:
+    """Return `samples` without leading/trailing silence beyond the margins."""
+    frames = len(samples) // FRAME
+    if frames == 0:
+        return samples
+    blocks = samples[: frames * FRAME].reshape(frames, FRAME)
+    rms = np.sqrt(np.mean(np.square(blocks, dtype=np.float64), axis=1))
+    loud = np.flatnonzero(rms > 10 ** (SILENCE_DB / 20))
+    if loud.size == 0:
+        return samples[:0]
+    start = max(0, int(loud[0]) * FRAME - LEAD_MARGIN)
+    end = min(len(samples), (int(loud[-1]) + 1) * FRAME + TAIL_MARGIN)
+    return samples[start:end]

@@ -1,0 +1,88 @@
+"""`kokoro-mcp say` and `kokoro-mcp voices`: the model without MCP, for people and scripts."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+from kokoro_mcp.config import Settings
+from kokoro_mcp.engine import Engine, create_engine
+from kokoro_mcp.errors import AudioDeviceError, InvalidInputError
+from kokoro_mcp.text import prepare_text
+from kokoro_mcp.wav import write_wav
+
+logger = logging.getLogger(__name__)
+
+MAX_STDIN_BYTES = 16 * 1024 * 1024
+
+
+def read_text(text: str | None) -> str:
+    """The argument text, else stdin; refuse a terminal with nothing typed."""
+    if text is not None and text.strip():
+        return text
+    if text is None and not sys.stdin.isatty():
+        data = sys.stdin.read(MAX_STDIN_BYTES + 1)
+        if len(data) > MAX_STDIN_BYTES:
+            raise InvalidInputError("stdin holds more than 16 MB of text; split it up")
+        if data.strip():
+            return data
+    raise InvalidInputError(
+        'nothing to say: give the text as arguments (kokoro-mcp say "Hello") or on stdin'
+    )
+
+
+def run_say(settings: Settings, text: str | None, output: Path | None) -> int:
+    words = read_text(text)
+    engine = create_engine(settings.engine, settings.model_dir)
+    engine.check_voice(settings.voice)  # before the model loads: fail fast on typos
+    if output is not None:
+        return _write(engine, settings, words, output)
+    return _play(engine, settings, words)
+
+
+def _write(engine: Engine, settings: Settings, text: str, output: Path) -> int:
+    if output.parent and not output.parent.exists():
+        raise InvalidInputError(f"cannot write {output}: folder {output.parent} does not exist")
+    engine.load()
+    speakable = prepare_text(text, code_blocks=settings.code_blocks)
+    chunks = engine.stream(speakable, settings.voice, settings.speed, prepare=False)
+    seconds = write_wav(output, (chunk.samples for chunk in chunks))
+    print(f"wrote {output} ({seconds:.1f} s of audio)", file=sys.stderr)
+    return 0
+
+
+def _play(engine: Engine, settings: Settings, text: str) -> int:
+    from kokoro_mcp.speaker import Speaker
+
+    speaker = Speaker(
+        engine,
+        device=settings.device,
+        keep_alive=False,
+        max_queue=settings.max_queue,
+        default_voice=settings.voice,
+        default_speed=settings.speed,
+    )
+    speaker.start()
+    try:
+        status = speaker.status()
+        if not status.audio.ok:
+            raise AudioDeviceError(
+                f"no audio output: {status.audio.problem}. {status.audio.hint or ''}"
+                " To get a file instead, add --output speech.wav."
+            )
+        utterance = speaker.speak(text, settings.voice, settings.speed)
+        utterance.wait()
+        if utterance.state == "failed":
+            raise AudioDeviceError(f"playback failed: {utterance.error}")
+    finally:
+        speaker.close()
+    return 0
+
+
+def run_voices(settings: Settings) -> int:
+    engine = create_engine(settings.engine, settings.model_dir)
+    for voice in engine.voices():
+        note = "" if voice.supported else "  (language not supported here)"
+        print(f"{voice.name:<14} {voice.language:<6} {voice.gender:<7} {voice.language_name}{note}")
+    return 0
