@@ -9,7 +9,6 @@ from pathlib import Path
 from kokoro_mcp.config import Settings
 from kokoro_mcp.engine import Engine, create_engine
 from kokoro_mcp.errors import AudioDeviceError, InvalidInputError
-from kokoro_mcp.text import prepare_text
 from kokoro_mcp.wav import write_wav
 
 logger = logging.getLogger(__name__)
@@ -35,6 +34,7 @@ def read_text(text: str | None) -> str:
 def run_say(settings: Settings, text: str | None, output: Path | None) -> int:
     words = read_text(text)
     engine = create_engine(settings.engine, settings.model_dir)
+    engine.code_blocks = settings.code_blocks
     engine.check_voice(settings.voice)  # before the model loads: fail fast on typos
     if output is not None:
         return _write(engine, settings, words, output)
@@ -45,8 +45,7 @@ def _write(engine: Engine, settings: Settings, text: str, output: Path) -> int:
     if output.parent and not output.parent.exists():
         raise InvalidInputError(f"cannot write {output}: folder {output.parent} does not exist")
     engine.load()
-    speakable = prepare_text(text, code_blocks=settings.code_blocks)
-    chunks = engine.stream(speakable, settings.voice, settings.speed, prepare=False)
+    chunks = engine.stream(text, settings.voice, settings.speed)
     seconds = write_wav(output, (chunk.samples for chunk in chunks))
     print(f"wrote {output} ({seconds:.1f} s of audio)", file=sys.stderr)
     return 0

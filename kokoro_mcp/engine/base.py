@@ -68,6 +68,8 @@ class Engine(abc.ABC):
 
     name: str = "abstract"
     sample_rate: int = SAMPLE_RATE
+    # How `stream()` speaks fenced code: "placeholder" (a short spoken note) or "skip".
+    code_blocks: str = "placeholder"
 
     @abc.abstractmethod
     def load(self) -> None:
@@ -122,7 +124,7 @@ class Engine(abc.ABC):
 
         self.check_voice(voice)
         speed = validate_speed(speed)
-        speakable = prepare_text(text) if prepare else text
+        speakable = prepare_text(text, code_blocks=self.code_blocks) if prepare else text  # type: ignore[arg-type]
         if not speakable.strip():
             raise InvalidInputError(
                 "nothing to say: the text is empty once markup and unspeakable characters"
