@@ -1,0 +1,200 @@
+"""Synthesis time of the original int8 graph vs the im2col/MatMulInteger rewrite, same run.
+
+    .venv/bin/python benchmarks/bench_onnx_rewrite.py [--rounds 7] [--threads 2] [--json out.json]
+
+Both sessions use `make_session_options`; calls alternate (A B, then B A next round) so that
+load from other processes hits both sides alike. Reports median and p95 per sentence, the ratio
+of medians (fast / original), and the machine: CPU model, cores, and whether it has VNNI, the
+int8 dot-product instructions the rewrite is meant to reach.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+try:
+    import kokoro_mcp  # noqa: F401
+except ImportError:  # run from a checkout without installing
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import onnxruntime as ort
+
+from kokoro_mcp.engine.onnx_rewrite import fast_model_path, rewrite_model
+from kokoro_mcp.engine.onnx_session import available_cores, default_threads, open_session
+
+MODEL_NAME = "kokoro-v1.0.int8.onnx"
+RAW_MODEL = Path("/tmp/kokoro.onnx")
+RAW_VOICES = Path("/tmp/kjs/package/voices")
+SAMPLE_RATE = 24_000
+
+# Agent-style phrases, short to long (misaki phonemes).
+SENTENCES = {
+    "Done.": "dˈʌn.",
+    "Build finished.": "bˈɪld fˈɪnəʃt.",
+    "The quick brown fox jumps over the lazy dog near the river bank.": (
+        "ðə kwˈɪk bɹˈWn fˈɑks ʤˈʌmps ˈOvəɹ ðə lˈAzi dˈɔɡ nˌɪɹ ðə ɹˈɪvəɹ bˈæŋk."
+    ),
+    "All the tests passed, and the coverage report is ready for review.": (
+        "ˈɔl ðə tˈɛsts pˈæst, ænd ðə kˈʌvəɹɪʤ ɹəpˈɔɹt ɪz ɹˈɛdi fɔɹ ɹəvjˈu."
+    ),
+}
+
+
+@dataclass
+class SentenceResult:
+    text: str
+    audio_seconds: float
+    original_median_ms: float
+    original_p95_ms: float
+    fast_median_ms: float
+    fast_p95_ms: float
+    ratio: float  # fast median / original median
+
+
+def machine() -> dict[str, Any]:
+    flags: set[str] = set()
+    model = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name") and model in ("", platform.machine()):
+                model = line.split(":", 1)[1].strip()
+            elif line.startswith("flags"):
+                flags.update(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return {
+        "cpu": model,
+        "cores_available": available_cores(),
+        "avx512_vnni": "avx512_vnni" in flags,
+        "avx_vnni": "avx_vnni" in flags,
+        "avx2": "avx2" in flags,
+        "onnxruntime": ort.__version__,
+        "python": platform.python_version(),
+        "load_average": os.getloadavg() if hasattr(os, "getloadavg") else None,
+    }
+
+
+def find_model(explicit: Path | None) -> Path:
+    candidates = [explicit] if explicit else []
+    if os.environ.get("KOKORO_MCP_MODEL_DIR"):
+        candidates.append(Path(os.environ["KOKORO_MCP_MODEL_DIR"]) / MODEL_NAME)
+    candidates += [Path.home() / ".local/share/kokoro-mcp/model" / MODEL_NAME, RAW_MODEL]
+    for path in candidates:
+        if path and path.is_file():
+            return path
+    sys.exit(f"no {MODEL_NAME} found; pass --model or run `kokoro-mcp model install`")
+
+
+def load_inputs(model: Path, voice: str) -> tuple[dict[str, int], np.ndarray]:
+    config = model.parent / "config.json"
+    if not config.is_file():
+        config = Path(str(resources.files("kokoro_onnx") / "config.json"))
+    vocab = json.loads(config.read_text(encoding="utf-8"))["vocab"]
+    for folder in (model.parent / "voices", RAW_VOICES):
+        if (folder / f"{voice}.bin").is_file():
+            table = np.fromfile(folder / f"{voice}.bin", dtype=np.float32).reshape(510, 1, 256)
+            return vocab, table
+    sys.exit(f"voice {voice} not found beside the model or in {RAW_VOICES}")
+
+
+def feeds_for(phonemes: str, vocab: dict[str, int], table: np.ndarray) -> dict[str, np.ndarray]:
+    ids = [vocab[ch] for ch in phonemes if ch in vocab]
+    return {
+        "tokens": np.array([[0, *ids, 0]], dtype=np.int64),
+        "style": table[len(ids)],
+        "speed": np.array([1.0], dtype=np.float32),
+    }
+
+
+def timed_run(session: ort.InferenceSession, feeds: dict[str, np.ndarray]) -> tuple[float, int]:
+    started = time.perf_counter()
+    audio = session.run(["audio"], feeds)[0]
+    return (time.perf_counter() - started) * 1000, int(audio.size)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", type=Path, help=f"the int8 model (default: find {MODEL_NAME})")
+    parser.add_argument("--fast", type=Path, help="the rewritten model (default: rewrite now)")
+    parser.add_argument("--rounds", type=int, default=7, help="timed runs per sentence and model")
+    parser.add_argument("--threads", type=int, default=None, help="intra-op threads")
+    parser.add_argument("--voice", default="af_heart")
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    args = parser.parse_args()
+
+    model = find_model(args.model)
+    fast = args.fast or fast_model_path(model)
+    scratch = None
+    if not fast.is_file():
+        scratch = tempfile.TemporaryDirectory(prefix="kokoro-bench-")
+        fast = fast_model_path(Path(scratch.name) / model.name)
+        report = rewrite_model(model, fast)
+        print(f"rewrote {report.rewritten} ConvInteger nodes, kept {report.kept}")
+
+    info = machine()
+    info["threads"] = args.threads or default_threads()
+    vnni = "yes" if info["avx512_vnni"] or info["avx_vnni"] else "NO"
+    print(f"CPU: {info['cpu']}, {info['cores_available']} cores available, VNNI: {vnni}")
+    print(f"onnxruntime {info['onnxruntime']}, intra-op threads {info['threads']}")
+    print(f"load average at start: {info['load_average']}")
+
+    vocab, table = load_inputs(model, args.voice)
+    sessions = {
+        "original": open_session(model, args.threads),
+        "fast": open_session(fast, args.threads),
+    }
+    results: list[SentenceResult] = []
+    for text, phonemes in SENTENCES.items():
+        feeds = feeds_for(phonemes, vocab, table)
+        lengths = {name: timed_run(session, feeds)[1] for name, session in sessions.items()}  # warm
+        if lengths["original"] != lengths["fast"]:
+            print(f"  ! sample counts differ for {text!r}: {lengths}")
+        times: dict[str, list[float]] = {"original": [], "fast": []}
+        for round_index in range(args.rounds):
+            order = ["original", "fast"] if round_index % 2 == 0 else ["fast", "original"]
+            for name in order:
+                times[name].append(timed_run(sessions[name], feeds)[0])
+        original, rewritten = np.array(times["original"]), np.array(times["fast"])
+        result = SentenceResult(
+            text=text,
+            audio_seconds=lengths["original"] / SAMPLE_RATE,
+            original_median_ms=float(np.median(original)),
+            original_p95_ms=float(np.percentile(original, 95)),
+            fast_median_ms=float(np.median(rewritten)),
+            fast_p95_ms=float(np.percentile(rewritten, 95)),
+            ratio=float(np.median(rewritten) / np.median(original)),
+        )
+        results.append(result)
+        print(
+            f"{result.audio_seconds:5.2f} s audio  original {result.original_median_ms:7.0f} ms "
+            f"(p95 {result.original_p95_ms:5.0f})  fast {result.fast_median_ms:7.0f} ms "
+            f"(p95 {result.fast_p95_ms:5.0f})  ratio {result.ratio:.2f}  {text}"
+        )
+    overall = float(np.exp(np.mean(np.log([r.ratio for r in results]))))
+    info["load_average_end"] = os.getloadavg() if hasattr(os, "getloadavg") else None
+    print(
+        f"geometric-mean ratio fast/original: {overall:.2f} ({(1 - overall) * 100:.0f}% less time)"
+    )
+    print(f"load average at end: {info['load_average_end']}")
+    if args.json:
+        payload = {"machine": info, "rounds": args.rounds, "overall_ratio": overall}
+        payload["sentences"] = [asdict(r) for r in results]
+        args.json.write_text(json.dumps(payload, indent=1, ensure_ascii=False), encoding="utf-8")
+    if scratch is not None:
+        scratch.cleanup()
+
+
+if __name__ == "__main__":
+    main()
