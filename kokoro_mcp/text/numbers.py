@@ -1,0 +1,183 @@
+"""Numbers the G2P gets wrong: signs, versions, dates, times, ranges, units, multipliers.
+
+misaki already reads plain integers, decimals, "$3.50", "€5", "50%" and "1st" well, so those
+are left alone. What it drops or misreads ("-3" vanishes, "v2.3.1" loses its points, "1-5"
+runs together, "10:30" loses the colon, "100ms") is rewritten into words here.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+logger = logging.getLogger(__name__)
+
+_MONTHS = (  # noqa: SIM905
+    "January February March April May June July August September October November December"
+).split()
+
+_VERSION = re.compile(
+    r"(?<![\w.])[vV](\d+(?:\.\d+)*)((?:-[0-9A-Za-z]+(?:\.[0-9A-Za-z]+)*)?)(?!\w|\.\d)"
+)
+_DOTTED_NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+){2,}(?!\w|\.\d)")
+_ISO_DATE = re.compile(
+    r"(?<![\w-])(\d{4})-(\d{2})-(\d{2})"
+    r"(?:[T ](\d{2}:\d{2})(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?(?![\w-])"
+)
+_TIME = re.compile(
+    r"(?<![\w:.])([01]?\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?(?![\w:]|\.\d)"
+    r"(?:\s?([AaPp])\.?[Mm](?:\.(?=(\s+[A-Z]|\s*$)?))?(?!\w))?"
+)
+_CURRENCY_SCALE = re.compile(
+    r"([$€£¥])\s?(\d+(?:[.,]\d+)*)\s?(k|K|M|B|bn|m|thousand|million|billion|trillion)(?!\w)"
+)
+_RANGE = re.compile(
+    r"(?<![\w.,-])([$€£¥]?\d+(?:\.\d+)?)(%?)(?:-|\s?–\s?)([$€£¥]?\d+(?:\.\d+)?)(?![\w-]|\.\d)"
+)
+_SPACED_MINUS = re.compile(r"(?<=\d)\s[-−]\s(?=\d)")
+_NEGATIVE = re.compile(r"(?<![\w.)\]}%-])[-−](?=[$€£¥]?\d)")
+_POSITIVE = re.compile(r"(?<![\w)\]}+])\+(?=\d)")
+_DIMENSIONS = re.compile(r"(?<![\w.])(\d+)\s?[xX×]\s?(\d+)(?![\w.])")
+_MULTIPLIER = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)[xX×](?!\w)")
+_UNIT = re.compile(
+    r"(?<![\w.])(\d+(?:\.\d+)?)\s?(ms|µs|μs|us|ns|KB|kB|MB|GB|TB|PB|KiB|MiB|GiB|TiB|kHz|MHz|GHz"
+    r"|Hz|fps|rpm|tok/s)(?![\w/])"
+)
+_ATTACHED_UNIT = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)(s|sec|secs|min|mins|h|hr|hrs)(?!\w)")
+_DEGREES = re.compile(r"°\s?([CF])(?![a-z])|°")
+_ABOUT = re.compile(r"(?:~|≈)\s?(?=[$€£¥]?\d)")
+
+_SCALES = {"k": "thousand", "K": "thousand", "M": "million", "m": "million", "B": "billion"}
+_SCALES.update({"bn": "billion", "thousand": "thousand", "million": "million"})
+_SCALES.update({"billion": "billion", "trillion": "trillion"})
+_CURRENCIES = {"$": "dollars", "€": "euros", "£": "pounds", "¥": "yen"}
+_UNITS = {
+    "ms": "millisecond",
+    "µs": "microsecond",
+    "μs": "microsecond",
+    "us": "microsecond",
+    "ns": "nanosecond",
+    "KB": "kilobyte",
+    "kB": "kilobyte",
+    "MB": "megabyte",
+    "GB": "gigabyte",
+    "TB": "terabyte",
+    "PB": "petabyte",
+    "KiB": "kibibyte",
+    "MiB": "mebibyte",
+    "GiB": "gibibyte",
+    "TiB": "tebibyte",
+    "kHz": "kilohertz",
+    "MHz": "megahertz",
+    "GHz": "gigahertz",
+    "Hz": "hertz",
+    "fps": "frames per second",
+    "rpm": "RPM",
+    "tok/s": "tokens per second",
+    "s": "second",
+    "sec": "second",
+    "secs": "second",
+    "min": "minute",
+    "mins": "minute",
+    "h": "hour",
+    "hr": "hour",
+    "hrs": "hour",
+}
+_UNCOUNTED = frozenset({"hertz", "kilohertz", "megahertz", "gigahertz", "RPM"})  # no plural
+
+
+def _version(match: re.Match[str]) -> str:
+    spoken = "version " + " point ".join(match.group(1).split("."))
+    tag = match.group(2).lstrip("-")
+    if tag:
+        words = re.split(r"[.\-]|(?<=[A-Za-z])(?=\d)", tag)
+        spoken += " " + " ".join(w.upper() if w.lower() == "rc" else w for w in words if w)
+    return spoken
+
+
+def _dotted_number(match: re.Match[str]) -> str:
+    parts = match.group().split(".")
+    # Four parts of at most three digits is an IP address: said with "dot".
+    if len(parts) == 4 and all(len(p) <= 3 for p in parts):
+        return " dot ".join(parts)
+    return " point ".join(parts)
+
+
+def say_time(hour: int, minute: int, second: int | None = None, meridiem: str = "") -> str:
+    """14:30 -> "14 30", 9:05 -> "9 oh 5", 10:00 -> "10 o'clock", with AM/PM kept."""
+    if minute == 0:
+        if meridiem:
+            spoken = str(hour)
+        elif hour == 0:
+            spoken = "midnight" if second is None else "0 hundred"
+        elif hour <= 12:
+            spoken = f"{hour} o'clock"
+        else:
+            spoken = f"{hour} hundred"
+    elif minute < 10:
+        spoken = f"{hour} oh {minute}"
+    else:
+        spoken = f"{hour} {minute}"
+    if meridiem:
+        spoken += f" {meridiem.upper()}M"
+    if second:
+        spoken += f" and {second} {'second' if second == 1 else 'seconds'}"
+    return spoken
+
+
+def _time(match: re.Match[str]) -> str:
+    second = int(match.group(3)) if match.group(3) else None
+    spoken = say_time(int(match.group(1)), int(match.group(2)), second, match.group(4) or "")
+    # "p.m." keeps its final period only where it ended the sentence.
+    return spoken + "." if match.group(5) is not None else spoken
+
+
+def _iso_date(match: re.Match[str]) -> str:
+    year, month, day = int(match.group(1)), int(match.group(2)), int(match.group(3))
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        return f"{match.group(1)} {match.group(2)} {match.group(3)}"
+    spoken = f"{_MONTHS[month - 1]} {day}, {year}"
+    if match.group(4):
+        hour, minute = (int(part) for part in match.group(4).split(":"))
+        spoken += f", {say_time(hour, minute)}"
+    return spoken
+
+
+def _currency_scale(match: re.Match[str]) -> str:
+    amount = match.group(2)
+    return f"{amount} {_SCALES[match.group(3)]} {_CURRENCIES[match.group(1)]}"
+
+
+def _unit(match: re.Match[str]) -> str:
+    amount, unit = match.group(1), _UNITS[match.group(2)]
+    if amount != "1" and unit not in _UNCOUNTED and " " not in unit:
+        unit += "s"
+    return f"{amount} {unit}"
+
+
+def _degrees(match: re.Match[str]) -> str:
+    scale = match.group(1)
+    if scale == "C":
+        return " degrees Celsius"
+    if scale == "F":
+        return " degrees Fahrenheit"
+    return " degrees"
+
+
+def say_numbers(text: str) -> str:
+    """Rewrite the number forms misaki misreads; leave the ones it reads well."""
+    text = _ISO_DATE.sub(_iso_date, text)
+    text = _VERSION.sub(_version, text)
+    text = _DOTTED_NUMBER.sub(_dotted_number, text)
+    text = _TIME.sub(_time, text)
+    text = _CURRENCY_SCALE.sub(_currency_scale, text)
+    text = _ABOUT.sub("about ", text)
+    text = _RANGE.sub(r"\1\2 to \3", text)
+    text = _SPACED_MINUS.sub(" minus ", text)
+    text = _NEGATIVE.sub("minus ", text)
+    text = _POSITIVE.sub("plus ", text)
+    text = _DIMENSIONS.sub(r"\1 by \2", text)
+    text = _MULTIPLIER.sub(r"\1 times", text)
+    text = _UNIT.sub(_unit, text)
+    text = _ATTACHED_UNIT.sub(_unit, text)
+    return _DEGREES.sub(_degrees, text)

@@ -1,0 +1,37 @@
+"""`prepare_text`: what an agent wrote -> what a person should hear."""
+
+from __future__ import annotations
+
+import logging
+
+from kokoro_mcp.text.characters import clean_characters
+from kokoro_mcp.text.markdown import CodeBlockMode, iter_blocks, strip_inline
+from kokoro_mcp.text.numbers import say_numbers
+from kokoro_mcp.text.symbols import end_sentence, say_abbreviations, say_symbols, tidy_punctuation
+from kokoro_mcp.text.technical import say_technical
+
+logger = logging.getLogger(__name__)
+
+
+def prepare_block(block: str) -> str:
+    """One markdown block (paragraph, heading, list item...) to one or more spoken sentences."""
+    text = strip_inline(block)
+    text = say_abbreviations(text)
+    text = say_technical(text)
+    text = say_numbers(text)
+    text = say_symbols(text)
+    text = tidy_punctuation(text)
+    return end_sentence(text) if text else ""
+
+
+def prepare_text(text: str, *, code_blocks: CodeBlockMode = "placeholder") -> str:
+    """Turn markdown-ish agent output into plain, speakable sentences.
+
+    Markup is removed, code blocks become a short spoken placeholder (or nothing with
+    `code_blocks="skip"`), URLs/paths/identifiers/numbers become words, emoji and control
+    characters go, and every block ends with sentence punctuation. Linear in len(text).
+    """
+    if code_blocks not in ("placeholder", "skip"):
+        raise ValueError(f"code_blocks must be 'placeholder' or 'skip', got {code_blocks!r}")
+    blocks = (prepare_block(block) for block in iter_blocks(clean_characters(text), code_blocks))
+    return " ".join(block for block in blocks if block)
