@@ -1,0 +1,97 @@
+"""`kokoro-mcp` (no command): serve MCP over stdio until stdin closes or a signal arrives.
+
+Shutdown has one rule: the audio stops first, then the process leaves within a second.
+A blocked stdin read cannot be cancelled, so after a signal a short fallback timer ends
+the process if the orderly path has not finished by then.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+import threading
+from typing import TYPE_CHECKING, Any
+
+from kokoro_mcp.config import Settings
+from kokoro_mcp.stdout_guard import StdoutGuard
+
+if TYPE_CHECKING:
+    import anyio.abc
+    from mcp.server.mcpserver import MCPServer
+
+    from kokoro_mcp.server.runtime import SpeakerHost
+
+logger = logging.getLogger(__name__)
+
+EXIT_OK = 0
+CLOSE_TIMEOUT = 0.5  # seconds the Speaker gets to stop audio and close the device
+FORCED_EXIT_AFTER = 0.4  # seconds after a signal before the process exits regardless
+
+
+def _quiet_sdk_logs() -> None:
+    # The SDK logs every request at INFO; on stderr that buries our own messages.
+    if logging.getLogger().getEffectiveLevel() > logging.DEBUG:
+        for name in ("mcp", "mcp_types", "httpx"):
+            logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def _exit_soon(code: int) -> None:
+    def leave() -> None:
+        logger.debug("exiting without waiting for the stdin reader")
+        sys.stderr.flush()
+        os._exit(code)
+
+    timer = threading.Timer(FORCED_EXIT_AFTER, leave)
+    timer.daemon = True
+    timer.start()
+
+
+async def _watch_signals(host: SpeakerHost, scope: anyio.CancelScope) -> None:
+    import anyio
+
+    with anyio.open_signal_receiver(signal.SIGTERM, signal.SIGINT) as signals:
+        async for signum in signals:
+            logger.info("%s received: stopping audio and exiting", signal.Signals(signum).name)
+            host.close(timeout=CLOSE_TIMEOUT)
+            _exit_soon(EXIT_OK)
+            scope.cancel()
+            return
+
+
+async def _serve(app: MCPServer[Any], host: SpeakerHost, guard: StdoutGuard) -> int:
+    import anyio
+
+    from kokoro_mcp.server.transport import serve_stdio
+
+    async with anyio.create_task_group() as group:
+        if sys.platform != "win32":
+            group.start_soon(_watch_signals, host, group.cancel_scope)
+        # Hand fd 1 back only now: the SDK's stdio transport takes it over at once and
+        # points fd 1 at stderr again for the rest of the session.
+        guard.release()
+        await serve_stdio(app)
+        logger.info("stdin closed: exiting")
+        group.cancel_scope.cancel()
+    return EXIT_OK
+
+
+def run_server(settings: Settings) -> int:
+    """Serve MCP on stdin/stdout with `settings`; returns the exit code."""
+    guard = StdoutGuard.install()
+    host: SpeakerHost | None = None
+    try:
+        _quiet_sdk_logs()
+        import anyio
+
+        from kokoro_mcp.server.app import build_server
+        from kokoro_mcp.server.runtime import SpeakerHost
+
+        host = SpeakerHost(settings)
+        app = build_server(settings, host)
+        return anyio.run(_serve, app, host, guard)
+    finally:
+        if host is not None:
+            host.close(timeout=CLOSE_TIMEOUT)
+        guard.release()

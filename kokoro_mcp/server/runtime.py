@@ -1,0 +1,162 @@
+"""The Speaker behind the tools: built off the event loop so `initialize` never waits for it.
+
+Importing the backend and loading the model take seconds; the MCP handshake must not. A
+daemon thread builds the engine and the Speaker (whose own synthesis thread then loads the
+model) while the server already answers; tools that need speech await readiness, bounded.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import anyio
+
+from kokoro_mcp.config import Settings
+from kokoro_mcp.errors import KokoroError, ModelError
+
+if TYPE_CHECKING:
+    from kokoro_mcp.engine.base import Engine
+    from kokoro_mcp.speaker import Speaker
+
+logger = logging.getLogger(__name__)
+
+POLL_SECONDS = 0.02
+INSTALL_HINT = "Run `kokoro-mcp doctor` to see what is wrong and how to fix it."
+
+EngineFactory = Callable[[Settings], "Engine"]
+
+
+# Hidden test hook: "tone" runs the server on the sine-burst engine (fast protocol tests).
+TEST_ENGINE_ENV = "KOKORO_MCP_TEST_ENGINE"
+
+
+def create_engine_for(settings: Settings) -> Engine:
+    """The engine named in the settings, or the test engine named by the hidden hook."""
+    from kokoro_mcp.engine import create_engine
+
+    return create_engine(os.environ.get(TEST_ENGINE_ENV) or settings.engine, settings.model_dir)
+
+
+class SpeakerHost:
+    """Owns the Speaker's lifecycle: background construction, readiness, shutdown."""
+
+    def __init__(self, settings: Settings, engine_factory: EngineFactory = create_engine_for):
+        self.settings = settings
+        self._engine_factory = engine_factory
+        self._built = threading.Event()
+        self._speaker: Speaker | None = None
+        self._engine_name: str = settings.engine
+        self._startup_error: str | None = None
+        self._thread: threading.Thread | None = None
+        self._closed = False
+        self._lock = threading.Lock()
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Begin building in the background; returns at once."""
+        if self._thread is not None:
+            return
+        self._thread = threading.Thread(target=self._build, name="kokoro-startup", daemon=True)
+        self._thread.start()
+
+    def _build(self) -> None:
+        started = time.perf_counter()
+        try:
+            from kokoro_mcp.speaker import Speaker
+
+            engine = self._engine_factory(self.settings)
+            engine.code_blocks = self.settings.code_blocks
+            self._engine_name = engine.name
+            speaker = Speaker(
+                engine,
+                device=self.settings.device,
+                keep_alive=self.settings.keep_alive,
+                max_queue=self.settings.max_queue,
+                default_voice=self.settings.voice,
+                default_speed=self.settings.speed,
+            )
+            with self._lock:
+                if self._closed:
+                    return
+                speaker.start()
+                self._speaker = speaker
+            logger.info("speaker started in %.2f s; the model loads in the background",
+                        time.perf_counter() - started)  # fmt: skip
+        except KokoroError as error:
+            self._startup_error = str(error)
+            logger.error("could not start speech: %s", error)
+        except Exception as error:  # a crash here must not kill the server: report it in tools
+            self._startup_error = f"could not start speech: {error!r}. {INSTALL_HINT}"
+            logger.exception("could not start speech")
+        finally:
+            self._built.set()
+
+    def close(self, timeout: float = 0.5) -> None:
+        """Stop the audio now and release the device; safe to call more than once."""
+        with self._lock:
+            self._closed = True
+            speaker, self._speaker = self._speaker, None
+        if speaker is not None:
+            try:
+                speaker.close(timeout=timeout)
+            except Exception:
+                logger.exception("error while closing the speaker")
+
+    # -- state -------------------------------------------------------------------------------
+
+    @property
+    def speaker(self) -> Speaker | None:
+        return self._speaker
+
+    @property
+    def built(self) -> bool:
+        return self._built.is_set()
+
+    @property
+    def startup_error(self) -> str | None:
+        return self._startup_error
+
+    @property
+    def engine_name(self) -> str:
+        return self._engine_name
+
+    # -- waiting ----------------------------------------------------------------------------
+
+    async def built_speaker(self, timeout: float) -> Speaker:
+        """The Speaker once constructed (voices are known then; the model may still load)."""
+        deadline = time.monotonic() + timeout
+        while not self._built.is_set():
+            if time.monotonic() >= deadline:
+                raise ModelError(
+                    f"speech is still starting after {timeout:.0f} s. Try again shortly;"
+                    f" {INSTALL_HINT}"
+                )
+            await anyio.sleep(POLL_SECONDS)
+        speaker = self._speaker
+        if speaker is None:
+            raise ModelError(self._startup_error or f"speech is shut down. {INSTALL_HINT}")
+        return speaker
+
+    async def ready_speaker(self, timeout: float) -> Speaker:
+        """The Speaker once the model has loaded; raises ModelError on failure or timeout."""
+        started = time.monotonic()
+        speaker = await self.built_speaker(timeout)
+        deadline = started + timeout
+        while True:
+            status = speaker.status()
+            if status.engine_loaded:
+                return speaker
+            if status.engine_error:
+                raise ModelError(f"the speech model failed to load: {status.engine_error}")
+            if time.monotonic() >= deadline:
+                raise ModelError(
+                    f"the speech model is still loading after {timeout:.0f} s"
+                    f" (KOKORO_MCP_LOAD_TIMEOUT). Try again shortly; {INSTALL_HINT}"
+                )
+            await anyio.sleep(POLL_SECONDS)
