@@ -1,0 +1,167 @@
+"""The FIFO between synthesis and the PortAudio callback.
+
+Producers append `BufferedChunk`s; the callback drains them with `fill()`. Nothing here takes a
+lock: the callback is the only consumer (deque.popleft and append are atomic in CPython), and
+every field is written by exactly one side. A chunk is skipped, never played, once its
+`PlaybackToken` is cancelled or older than `min_generation`, so stop/interrupt cannot leak a
+stale sample even if the producer raced with them.
+"""
+
+from __future__ import annotations
+
+import collections
+import time
+
+import numpy as np
+import numpy.typing as npt
+
+from kokoro_mcp.audio.keepalive import KeepAliveTone
+
+FloatArray = npt.NDArray[np.float32]
+_EMPTY: FloatArray = np.zeros(0, dtype=np.float32)
+
+
+class PlaybackToken:
+    """One utterance as the callback sees it: a generation, a cancel flag, progress counters.
+
+    The owner writes `cancelled`; the callback writes the counters. Plain attributes on a slotted
+    object so the callback only stores numbers.
+    """
+
+    __slots__ = (
+        "cancelled",
+        "chunks_finished",
+        "ended",
+        "first_sample_at",
+        "frames_played",
+        "generation",
+        "key",
+    )
+
+    def __init__(self, key: int, generation: int) -> None:
+        self.key = key
+        self.generation = generation
+        self.cancelled = False
+        self.frames_played = 0
+        self.chunks_finished = 0
+        self.first_sample_at: float | None = None  # time.monotonic() in the callback
+        self.ended = False  # the end marker was reached: everything was played
+
+
+class BufferedChunk:
+    """Samples waiting to be played; `offset` advances in the callback."""
+
+    __slots__ = ("end", "offset", "samples", "token")
+
+    def __init__(self, samples: FloatArray, token: PlaybackToken, *, end: bool = False) -> None:
+        self.samples = samples
+        self.token = token
+        self.end = end  # zero-length marker: the utterance has no more chunks
+        self.offset = 0
+
+
+class AudioBuffer:
+    """Thread-safe FIFO of float32 mono chunks, drained by `fill()` from the audio callback."""
+
+    def __init__(self, sample_rate: int, *, keep_alive: bool = False) -> None:
+        self.sample_rate = sample_rate
+        self.keep_alive = keep_alive
+        self.paused = False
+        self.min_generation = 0
+        self.underruns = 0  # times the callback ran dry inside an utterance
+        self.last_fill_at = 0.0  # monotonic time of the latest callback (watchdog)
+        self.fills = 0
+        self._queue: collections.deque[BufferedChunk] = collections.deque()
+        self._current: BufferedChunk | None = None
+        self._starving = False
+        self._last_token: PlaybackToken | None = None  # whose audio the callback played last
+        self._tone = KeepAliveTone(sample_rate)
+
+    # -- producer side ------------------------------------------------------------------------
+
+    def push(self, samples: FloatArray, token: PlaybackToken) -> None:
+        """Queue mono float32 samples for `token`'s utterance (the array must not change later)."""
+        if samples.dtype != np.float32 or samples.ndim != 1:
+            raise ValueError(f"expected 1-D float32 samples, got {samples.dtype} {samples.shape}")
+        self._queue.append(BufferedChunk(samples, token))
+
+    def push_end(self, token: PlaybackToken) -> None:
+        """Mark the end of `token`'s utterance; the callback sets `token.ended` on reaching it."""
+        self._queue.append(BufferedChunk(_EMPTY, token, end=True))
+
+    def clear(self, min_generation: int | None = None) -> None:
+        """Drop everything queued; with `min_generation`, also anything older still in flight."""
+        if min_generation is not None and min_generation > self.min_generation:
+            self.min_generation = min_generation
+        self._queue.clear()
+
+    def queued_chunks(self) -> int:
+        return len(self._queue)
+
+    # -- consumer side (PortAudio callback) --------------------------------------------------
+
+    def fill(self, out: FloatArray) -> None:
+        """Fill the 1-D view `out` completely: audio, then silence or keep-alive. Never raises
+        on an empty or stale buffer, never blocks, never allocates sample memory."""
+        self.last_fill_at = time.monotonic()
+        self.fills += 1
+        frames = out.shape[0]
+        pos = 0
+        if not self.paused:
+            pos = self._copy_audio(out, frames)
+        if pos < frames:
+            if self.keep_alive:
+                self._tone.fill(out[pos:])
+            else:
+                out[pos:] = 0.0
+
+    def _copy_audio(self, out: FloatArray, frames: int) -> int:
+        pos = 0
+        queue = self._queue
+        while pos < frames:
+            chunk = self._current
+            if chunk is None:
+                if not queue:
+                    break
+                chunk = queue.popleft()
+                self._current = chunk
+            token = chunk.token
+            if token.cancelled or token.generation < self.min_generation:
+                self._current = None
+                continue
+            self._last_token = token
+            if chunk.end:
+                token.ended = True
+                self._current = None
+                continue
+            samples = chunk.samples
+            offset = chunk.offset
+            take = min(frames - pos, samples.shape[0] - offset)
+            out[pos : pos + take] = samples[offset : offset + take]
+            if token.first_sample_at is None:
+                token.first_sample_at = time.monotonic()
+            chunk.offset = offset + take
+            token.frames_played += take
+            pos += take
+            if chunk.offset >= samples.shape[0]:
+                token.chunks_finished += 1
+                self._current = None
+        self._note_starvation(pos, frames)
+        return pos
+
+    def _note_starvation(self, pos: int, frames: int) -> None:
+        """Count an underrun when an unfinished, live utterance had nothing more to play."""
+        if pos == frames:
+            self._starving = False
+            return
+        last = self._last_token
+        starving = (
+            last is not None
+            and not last.ended
+            and not last.cancelled
+            and last.generation >= self.min_generation
+            and last.first_sample_at is not None
+        )
+        if starving and not self._starving:
+            self.underruns += 1
+        self._starving = starving

@@ -1,0 +1,273 @@
+"""The output stream and the one long-lived thread that owns it.
+
+The audio thread opens the stream once and keeps it open; it alone starts, stops, closes and
+reopens it (CoreAudio ignores stream calls from short-lived threads). It also watches the
+stream: a `finished_callback` (the sound server died) or a callback that stopped running (a
+frozen device) makes it discard the stream and reopen with backoff. Nothing the rest of the
+program calls here ever waits on PortAudio.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from kokoro_mcp.audio import devices
+from kokoro_mcp.audio.buffer import AudioBuffer
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_LATENCY = 0.1  # seconds PortAudio keeps queued: stop/append latency vs. underrun safety
+POLL_SECONDS = 0.1
+WATCHDOG_SECONDS = 0.8  # no callback for this long while running = the device froze
+FIRST_RETRY_SECONDS = 0.25
+MAX_RETRY_SECONDS = 4.0
+CLOSE_TIMEOUT_SECONDS = 1.0
+
+_CLOSE = "close"
+_REOPEN = "reopen"
+_CHECK = "check"
+
+
+@dataclass(frozen=True)
+class AudioStatus:
+    """What the audio output is doing, for people: `problem` says why there is no sound and
+    `hint` what to do."""
+
+    device: str | None
+    ok: bool
+    problem: str | None
+    hint: str | None
+    reconnects: int
+    underruns: int = 0  # times an utterance ran out of synthesized audio while playing
+    xruns: int = 0  # output underflows the device reported
+    latency: float | None = None  # seconds of output latency PortAudio reports
+
+
+class Player:
+    """Plays whatever `buffer` holds through one callback-driven OutputStream."""
+
+    def __init__(
+        self,
+        buffer: AudioBuffer,
+        *,
+        device: str | int | None = None,
+        latency: float | str = DEFAULT_LATENCY,
+        blocksize: int = 0,
+        watchdog: float = WATCHDOG_SECONDS,
+    ) -> None:
+        self.buffer = buffer
+        self.device = device
+        self.latency = latency
+        self.blocksize = blocksize
+        self.watchdog = watchdog
+        self._commands: queue.SimpleQueue[str] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()  # guards the status fields below
+        self._device_name: str | None = None
+        self._problem: str | None = "audio output is starting"
+        self._hint: str | None = None
+        self._reconnects = 0
+        self._stream_latency: float | None = None
+        self._running = threading.Event()
+        self._finished = threading.Event()  # set by PortAudio when the stream ended by itself
+        self._closed = threading.Event()
+        self._xruns = 0
+        self._callback_errors = 0
+        # owned by the audio thread:
+        self._stream: Any = None
+        self._stuck_closer: threading.Thread | None = None
+        self._had_stream = False
+
+    # -- API for other threads ----------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the audio thread; it opens the stream in the background."""
+        if self._thread is not None:
+            return
+        self._thread = threading.Thread(target=self._run, name="kokoro-audio", daemon=True)
+        self._thread.start()
+
+    def close(self, timeout: float = 2.0) -> None:
+        """Silence at once, close the stream on the audio thread, wait at most `timeout`."""
+        self.buffer.paused = True
+        self._closed.set()
+        self._commands.put(_CLOSE)
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout)
+            if self._thread.is_alive():
+                logger.warning("audio thread did not finish within %.1f s; leaving it", timeout)
+
+    def reopen(self) -> None:
+        """Ask the audio thread to close and reopen the stream (e.g. to pick a new default)."""
+        self._commands.put(_REOPEN)
+
+    def wait_running(self, timeout: float) -> bool:
+        """True once the stream is running (False if not within `timeout`)."""
+        return self._running.wait(timeout)
+
+    @property
+    def running(self) -> bool:
+        return self._running.is_set()
+
+    def status(self) -> AudioStatus:
+        with self._lock:
+            return AudioStatus(
+                device=self._device_name,
+                ok=self._running.is_set() and self._problem is None,
+                problem=self._problem,
+                hint=self._hint,
+                reconnects=self._reconnects,
+                underruns=self.buffer.underruns,
+                xruns=self._xruns,
+                latency=self._stream_latency,
+            )
+
+    # -- PortAudio callbacks --------------------------------------------------------------------
+
+    def _callback(self, outdata: Any, frames: int, time_info: Any, status: Any) -> None:
+        try:
+            if status and status.output_underflow:
+                self._xruns += 1
+            self.buffer.fill(outdata[:, 0])
+        except Exception:  # raising here would abort the stream
+            self._callback_errors += 1
+            outdata.fill(0)
+
+    def _on_finished(self) -> None:
+        self._finished.set()
+        self._commands.put(_CHECK)
+
+    # -- the audio thread -----------------------------------------------------------------------
+
+    def _run(self) -> None:
+        retry_at = 0.0
+        delay = FIRST_RETRY_SECONDS
+        rescan = False  # PortAudio must re-scan devices after a failure or a lost server
+        lost = ""  # why a working stream went away, until a new one runs
+        while True:
+            try:
+                command = self._commands.get(timeout=POLL_SECONDS)
+            except queue.Empty:
+                command = _CHECK
+            if command == _CLOSE or self._closed.is_set():
+                self._discard_stream()
+                self._set_problem("audio output is closed", None)
+                return
+            if command == _REOPEN and self._stream is not None:
+                self._discard_stream()
+                retry_at = 0.0
+            if self._stream is not None:
+                reason = self._stream_trouble()
+                if reason is None:
+                    continue
+                logger.warning("audio output lost: %s", reason)
+                self._discard_stream()
+                lost = f"audio output lost ({reason}); reconnecting"
+                self._set_problem(
+                    lost,
+                    "Check that the sound server is running and the device is connected;"
+                    " speech continues once it is back.",
+                )
+                rescan = True
+                retry_at = time.monotonic() + FIRST_RETRY_SECONDS
+                delay = FIRST_RETRY_SECONDS
+            if self._stream is None and time.monotonic() >= retry_at:
+                if self._stuck_closer is not None and self._stuck_closer.is_alive():
+                    continue  # re-scanning now would tear PortAudio down under that close
+                self._stuck_closer = None
+                try:
+                    self._open(rescan)
+                    lost = ""
+                    rescan = False
+                    delay = FIRST_RETRY_SECONDS
+                except devices.DeviceUnavailable as exc:
+                    self._set_problem(f"{lost}: {exc.problem}" if lost else exc.problem, exc.hint)
+                    logger.info("no audio output yet: %s (retrying in %.1f s)", exc.problem, delay)
+                    rescan = True
+                    retry_at = time.monotonic() + delay
+                    delay = min(delay * 2, MAX_RETRY_SECONDS)
+                except Exception as exc:  # keep the thread alive, report it
+                    logger.exception("unexpected error opening audio output")
+                    self._set_problem(f"could not open the audio output ({exc})", None)
+                    rescan = True
+                    retry_at = time.monotonic() + delay
+                    delay = min(delay * 2, MAX_RETRY_SECONDS)
+
+    def _stream_trouble(self) -> str | None:
+        if self._finished.is_set():
+            return "the sound server or device went away"
+        try:
+            active = bool(self._stream.active)
+        except Exception:  # a dead stream may fail to answer
+            active = False
+        if not active:
+            return "the stream stopped"
+        silent_for = time.monotonic() - self.buffer.last_fill_at
+        if silent_for > self.watchdog:
+            return f"the device stopped asking for audio ({silent_for:.1f} s without a callback)"
+        return None
+
+    def _open(self, rescan: bool) -> None:
+        if rescan:
+            devices.reinitialize()
+        name = devices.describe_output(self.device)
+        self._finished.clear()
+        stream = devices.open_output_stream(
+            self.device,
+            sample_rate=self.buffer.sample_rate,
+            latency=self.latency,
+            blocksize=self.blocksize,
+            callback=self._callback,
+            finished_callback=self._on_finished,
+        )
+        self.buffer.last_fill_at = time.monotonic()
+        try:
+            stream.start()
+        except Exception as exc:
+            stream.close(ignore_errors=True)
+            raise devices.DeviceUnavailable(
+                f"could not start the audio output on {name} ({exc})", devices.NO_DEVICE_HINT
+            ) from exc
+        self._stream = stream
+        with self._lock:
+            if self._had_stream:
+                self._reconnects += 1
+            self._had_stream = True
+            self._device_name = name
+            self._problem = None
+            self._hint = None
+            self._stream_latency = float(stream.latency)
+        self._running.set()
+        logger.info("audio output open: %s, latency %.0f ms", name, stream.latency * 1000)
+
+    def _discard_stream(self) -> None:
+        """Stop and close the stream from a helper thread: a frozen server blocks those calls,
+        and the audio thread must stay responsive."""
+        stream, self._stream = self._stream, None
+        self._running.clear()
+        if stream is None:
+            return
+
+        def close() -> None:
+            try:
+                stream.abort(ignore_errors=True)
+                stream.close(ignore_errors=True)
+            except Exception as exc:  # it is going away either way
+                logger.debug("closing audio stream: %s", exc)
+
+        closer = threading.Thread(target=close, name="kokoro-audio-close", daemon=True)
+        closer.start()
+        closer.join(CLOSE_TIMEOUT_SECONDS)
+        if closer.is_alive():
+            logger.warning("audio device did not close within %.1f s", CLOSE_TIMEOUT_SECONDS)
+            self._stuck_closer = closer
+
+    def _set_problem(self, problem: str, hint: str | None) -> None:
+        with self._lock:
+            self._problem = problem
+            self._hint = hint
