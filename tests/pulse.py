@@ -270,17 +270,31 @@ def dominant_frequency(samples: Samples, rate: int = SAMPLE_RATE) -> float:
 
 
 def frequency_sequence(
-    samples: Samples, window: float = 0.05, threshold: float = 0.02, tolerance: float = 15.0
+    samples: Samples,
+    window: float = 0.05,
+    threshold: float = 0.02,
+    tolerance: float = 15.0,
+    min_windows: int = 2,
 ) -> list[float]:
-    """The tones heard one after another: dominant frequency per loud window, repeats merged."""
+    """The tones heard one after another: dominant frequency per loud window, repeats merged.
+
+    A tone must fill `min_windows` windows in a row to count, so the window that straddles a
+    change from one tone to the next (and reads as a blend of both) is ignored.
+    """
     size = int(window * SAMPLE_RATE)
-    sequence: list[float] = []
+    runs: list[tuple[float, int]] = []  # (frequency, windows in a row)
     for start in range(0, len(samples) - size + 1, size):
         piece = samples[start : start + size]
         if np.mean(loud(piece, threshold)) < 0.5:
             continue
         freq = dominant_frequency(piece)
-        if not sequence or abs(sequence[-1] - freq) > tolerance:
+        if runs and abs(runs[-1][0] - freq) <= tolerance:
+            runs[-1] = (runs[-1][0], runs[-1][1] + 1)
+        else:
+            runs.append((freq, 1))
+    sequence: list[float] = []
+    for freq, count in runs:
+        if count >= min_windows and (not sequence or abs(sequence[-1] - freq) > tolerance):
             sequence.append(freq)
     return sequence
 

@@ -1,0 +1,480 @@
+"""The Speaker: text in, sound out, with a queue, preemption, pause and stop.
+
+It owns the engine, one synthesis thread (loads the model, runs every inference), a monitor
+thread (turns what the audio callback did into utterance progress and listener calls) and the
+Player (its audio thread owns the output stream). Nothing here knows about MCP.
+
+Generations: `speak(mode="interrupt")` and `stop()` bump the generation and cancel every live
+utterance's PlaybackToken; the buffer skips chunks of cancelled or older tokens and the
+synthesis thread checks the same before pushing, so no stale chunk is ever played.
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import queue
+import threading
+import time
+from collections.abc import Sequence
+
+import numpy as np
+
+from kokoro_mcp.audio import AudioBuffer, AudioStatus, Player
+from kokoro_mcp.audio.player import DEFAULT_LATENCY
+from kokoro_mcp.engine.base import Engine, VoiceInfo, validate_speed
+from kokoro_mcp.errors import (
+    AudioDeviceError,
+    InvalidInputError,
+    KokoroError,
+    ModelError,
+    QueueFullError,
+    UnsupportedLanguageError,
+)
+from kokoro_mcp.speaker_types import (
+    MODES,
+    Mode,
+    SpeakerStatus,
+    State,
+    Utterance,
+    UtteranceInfo,
+)
+from kokoro_mcp.voices import supported_language_names
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "Mode",
+    "Speaker",
+    "SpeakerStatus",
+    "Utterance",
+    "UtteranceInfo",
+    "speak_blocking",
+]
+
+MAX_AHEAD_SECONDS = 15.0  # synthesized-but-unplayed audio the synthesis thread may build up
+PROGRESS_POLL_SECONDS = 0.02
+RECENT_TTFA = 20
+
+
+class Speaker:
+    """Speaks text through the default (or a chosen) output device. Thread-safe throughout;
+    no public method waits for synthesis or for the audio device."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        device: str | int | None = None,
+        keep_alive: bool = False,
+        max_queue: int = 16,
+        default_voice: str = "af_heart",
+        default_speed: float = 1.0,
+        latency: float | str = DEFAULT_LATENCY,
+        max_ahead_seconds: float = MAX_AHEAD_SECONDS,
+    ) -> None:
+        if max_queue < 1:
+            raise InvalidInputError(f"max_queue must be at least 1, got {max_queue}")
+        self.engine = engine
+        self.max_queue = max_queue
+        self.default_voice = default_voice
+        self.default_speed = validate_speed(default_speed)
+        self.max_ahead_seconds = max_ahead_seconds
+        self.sample_rate = engine.sample_rate
+        self.buffer = AudioBuffer(self.sample_rate, keep_alive=keep_alive)
+        self.player = Player(self.buffer, device=device, latency=latency)
+        self._lock = threading.Lock()
+        self._work = threading.Condition(self._lock)  # the synthesis thread waits on it
+        self._queue: collections.deque[Utterance] = collections.deque()  # not yet synthesizing
+        self._active: list[Utterance] = []  # synthesizing or playing, in play order
+        self._generation = 0
+        self._next_id = 1
+        self._paused = False
+        self._closed = False
+        self._started = False
+        self._engine_error: str | None = None
+        self._ready = threading.Event()  # the engine finished loading (or failed to)
+        self._recent_ttfa: collections.deque[float] = collections.deque(maxlen=RECENT_TTFA)
+        self._events: queue.SimpleQueue[Utterance | None] = queue.SimpleQueue()
+        self._threads: list[threading.Thread] = []
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the audio, synthesis (loads the engine) and monitor threads; returns at once."""
+        with self._lock:
+            if self._started or self._closed:
+                return
+            self._started = True
+        self.player.start()
+        for target, name in ((self._synthesis_loop, "synthesis"), (self._monitor_loop, "monitor")):
+            thread = threading.Thread(target=target, name=f"kokoro-{name}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def wait_ready(self, timeout: float) -> bool:
+        """True once the engine is loaded; False on timeout or if loading failed."""
+        return self._ready.wait(timeout) and self._engine_error is None
+
+    def wait_audio(self, timeout: float) -> bool:
+        """True once the output stream is running; False if no device within `timeout`."""
+        return self.player.wait_running(timeout)
+
+    def close(self, timeout: float = 2.0) -> None:
+        """Silence at once, stop the threads (waiting at most about `timeout`). Idempotent."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            dropped = self._drop_all_locked()
+            self._work.notify_all()
+        self._announce(dropped)
+        self._events.put(None)
+        self.player.close(timeout)
+        for thread in self._threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+            if thread.is_alive():
+                logger.warning("%s did not stop within %.1f s; leaving it", thread.name, timeout)
+
+    # -- requests --------------------------------------------------------------------------------
+
+    def speak(
+        self,
+        text: str,
+        voice: str | None = None,
+        speed: float | None = None,
+        mode: Mode = "interrupt",
+    ) -> Utterance:
+        """Queue `text` for speaking and return its handle at once.
+
+        `interrupt` drops whatever is playing or queued and speaks now; `queue` speaks after
+        everything queued. Raises InvalidInputError / QueueFullError / ModelError with a message
+        that says what to change.
+        """
+        if mode not in MODES:
+            raise InvalidInputError(f"mode must be 'interrupt' or 'queue', got {mode!r}")
+        voice = self.default_voice if voice is None else voice
+        speed = validate_speed(self.default_speed if speed is None else speed)
+        speakable = self._prepare(text, voice)
+        if self._engine_error is not None:
+            raise ModelError(f"the speech model failed to load: {self._engine_error}")
+        with self._lock:
+            if self._closed:
+                raise KokoroError("the speaker is closed; start a new one")
+            live = len(self._active) + len(self._queue)
+            if mode == "queue" and live - 1 >= self.max_queue:
+                raise QueueFullError(
+                    f"the speech queue is full ({self.max_queue} utterances waiting); wait for"
+                    " some to finish, call stop, or use mode 'interrupt' to replace them"
+                )
+            dropped: list[Utterance] = []
+            if mode == "interrupt":
+                self._generation += 1
+                dropped = self._drop_all_locked()
+            utterance = Utterance(
+                self._next_id,
+                text,
+                voice,
+                speed,
+                mode,
+                speakable=speakable,
+                generation=self._generation,
+                sample_rate=self.sample_rate,
+                notify=self._events.put,
+            )
+            self._next_id += 1
+            self._queue.append(utterance)
+            self._work.notify_all()
+        self._announce([*dropped, utterance])
+        return utterance
+
+    def cancel(self, utterance_id: int) -> bool:
+        """Stop one utterance, queued or playing; True if it was live."""
+        with self._lock:
+            target = next((u for u in self._live_locked() if u.id == utterance_id), None)
+            if target is None:
+                return False
+            target._finish("stopped")
+            self._forget_locked(target)
+            if not self._live_locked():
+                self._set_paused_locked(False)
+        self._announce([target])
+        return True
+
+    def stop(self) -> int:
+        """Drop the playing and all queued speech at once; returns how many were dropped."""
+        with self._lock:
+            self._generation += 1
+            dropped = self._drop_all_locked()
+        self._announce(dropped)
+        return len(dropped)
+
+    def pause(self) -> bool:
+        """Hold playback inside the callback (no sample lost); True if it was playing."""
+        with self._lock:
+            if self._paused or not self._live_locked():
+                return False
+            self._set_paused_locked(True)
+            return True
+
+    def resume(self) -> bool:
+        """Continue exactly where `pause()` held; True if it was paused."""
+        with self._lock:
+            if not self._paused:
+                return False
+            self._set_paused_locked(False)
+            return True
+
+    # -- reports ---------------------------------------------------------------------------------
+
+    def status(self) -> SpeakerStatus:
+        audio = self.player.status()
+        with self._lock:
+            live = self._live_locked()
+            current = live[0].info() if live else None
+            recent = tuple(round(value, 4) for value in self._recent_ttfa)
+            paused = self._paused
+        loaded = self.engine.loaded and self._engine_error is None
+        return SpeakerStatus(
+            state=self._state(loaded, audio, paused, current),
+            engine_loaded=loaded,
+            engine_error=self._engine_error,
+            current=current,
+            queue_length=max(0, len(live) - 1),
+            last_time_to_first_audio=recent[-1] if recent else None,
+            recent_time_to_first_audio=recent,
+            audio=audio,
+            paused=paused,
+        )
+
+    def voices(self) -> Sequence[VoiceInfo]:
+        return self.engine.voices()
+
+    def _state(
+        self, loaded: bool, audio: AudioStatus, paused: bool, current: UtteranceInfo | None
+    ) -> State:
+        if self._engine_error is not None:
+            return "error"
+        if not loaded:
+            return "loading"
+        if audio.problem is not None:
+            return "error"
+        if paused:
+            return "paused"
+        return "playing" if current is not None else "idle"
+
+    # -- internals shared by the public methods (caller holds self._lock) -----------------------
+
+    def _prepare(self, text: str, voice: str) -> str:
+        if not isinstance(text, str) or not text.strip():
+            raise InvalidInputError("text is empty: pass the sentences to speak")
+        info = self.engine.check_voice(voice)
+        if not info.supported:
+            raise UnsupportedLanguageError(
+                f"voice {voice!r} speaks {info.language_name}, which this install cannot"
+                f" pronounce; use a voice for {supported_language_names()}, e.g. af_heart"
+            )
+        from kokoro_mcp.text import prepare_text
+
+        speakable = prepare_text(
+            text, code_blocks=getattr(self.engine, "code_blocks", "placeholder")
+        )
+        if not speakable.strip():
+            raise InvalidInputError(
+                "nothing to say: the text is empty once markup and unspeakable characters are"
+                " removed. Pass plain sentences."
+            )
+        return speakable
+
+    def _live_locked(self) -> list[Utterance]:
+        return [*self._active, *self._queue]
+
+    def _drop_all_locked(self) -> list[Utterance]:
+        dropped = self._live_locked()
+        for utterance in dropped:
+            utterance._finish("stopped")
+        self._active.clear()
+        self._queue.clear()
+        self.buffer.clear(self._generation)
+        self._set_paused_locked(False)
+        return dropped
+
+    def _forget_locked(self, utterance: Utterance) -> None:
+        if utterance in self._active:
+            self._active.remove(utterance)
+        if utterance in self._queue:
+            self._queue.remove(utterance)
+
+    def _set_paused_locked(self, paused: bool) -> None:
+        self._paused = paused
+        self.buffer.paused = paused
+
+    def _is_stale(self, utterance: Utterance) -> bool:
+        token = utterance.token
+        return token.cancelled or token.generation < self._generation or self._closed
+
+    def _announce(self, utterances: Sequence[Utterance]) -> None:
+        for utterance in utterances:
+            self._events.put(utterance)
+
+    # -- synthesis thread --------------------------------------------------------------------------
+
+    def _synthesis_loop(self) -> None:
+        try:
+            self.engine.load()
+        except Exception as exc:
+            message = str(exc) if isinstance(exc, KokoroError) else f"{type(exc).__name__}: {exc}"
+            logger.error("engine failed to load: %s", message)
+            with self._lock:
+                self._engine_error = message
+                failed = self._live_locked()
+                for utterance in failed:
+                    utterance._finish("failed", f"the speech model failed to load: {message}")
+                self._queue.clear()
+            self._ready.set()
+            self._announce(failed)
+            return
+        self._ready.set()
+        while True:
+            with self._lock:
+                while not self._queue and not self._closed:
+                    self._work.wait()
+                if self._closed:
+                    return
+                utterance = self._queue.popleft()
+                utterance.state = "synthesizing"
+                self._active.append(utterance)
+            self._events.put(utterance)
+            self._synthesize(utterance)
+
+    def _synthesize(self, utterance: Utterance) -> None:
+        def stale() -> bool:
+            return self._is_stale(utterance)
+
+        try:
+            chunks = self.engine.stream(
+                utterance.speakable,
+                utterance.voice,
+                utterance.speed,
+                cancelled=stale,
+                prepare=False,
+            )
+            for chunk in chunks:
+                samples = np.ascontiguousarray(chunk.samples, dtype=np.float32).reshape(-1)
+                self._wait_for_room(utterance)
+                with self._lock:
+                    if stale():
+                        return
+                    self.buffer.push(samples, utterance.token)
+                    utterance.chunks_synthesized += 1
+                    utterance.frames_synthesized += samples.shape[0]
+                self._events.put(utterance)
+            with self._lock:
+                if stale():
+                    return
+                self.buffer.push_end(utterance.token)
+                utterance.chunks_total = utterance.chunks_synthesized
+            self._events.put(utterance)
+        except Exception as exc:
+            if isinstance(exc, KokoroError):
+                message = str(exc)
+            else:
+                logger.exception("synthesis failed for utterance %d", utterance.id)
+                message = f"synthesis failed ({type(exc).__name__}: {exc})"
+            with self._lock:
+                utterance._finish("failed", message)
+                self._forget_locked(utterance)
+            self._events.put(utterance)
+
+    def _wait_for_room(self, utterance: Utterance) -> None:
+        """Keep at most `max_ahead_seconds` of unplayed audio buffered (bounded memory)."""
+        limit = int(self.max_ahead_seconds * self.sample_rate)
+        while not self._is_stale(utterance):
+            with self._lock:
+                ahead = sum(
+                    u.frames_synthesized - u.token.frames_played
+                    for u in self._active
+                    if not u.finished
+                )
+            if ahead < limit:
+                return
+            time.sleep(0.05)
+
+    # -- monitor thread --------------------------------------------------------------------------
+
+    def _monitor_loop(self) -> None:
+        closing = False
+        while not closing:
+            changed: dict[int, Utterance] = {}
+            with self._lock:
+                busy = bool(self._active)
+            try:
+                item = self._events.get(timeout=PROGRESS_POLL_SECONDS if busy else 1.0)
+                while True:
+                    if item is None:
+                        closing = True
+                    else:
+                        changed[item.id] = item
+                    item = self._events.get_nowait()
+            except queue.Empty:
+                pass
+            for utterance in self._track_playback():
+                changed[utterance.id] = utterance
+            for utterance in changed.values():
+                utterance._fire()
+
+    def _track_playback(self) -> list[Utterance]:
+        """Copy what the callback did (tokens) into the utterances; finish those played out."""
+        changed: list[Utterance] = []
+        with self._lock:
+            for utterance in list(self._active):
+                token = utterance.token
+                before = (utterance.state, utterance.chunks_played)
+                if token.first_sample_at is not None and utterance.time_to_first_audio is None:
+                    ttfa = token.first_sample_at - utterance.created_at
+                    utterance.time_to_first_audio = ttfa
+                    self._recent_ttfa.append(ttfa)
+                if token.first_sample_at is not None and utterance.state == "synthesizing":
+                    utterance.state = "playing"
+                utterance.chunks_played = token.chunks_finished
+                if token.ended and not utterance.finished:
+                    utterance._finish("done")
+                    self._active.remove(utterance)
+                if (utterance.state, utterance.chunks_played) != before:
+                    changed.append(utterance)
+        return changed
+
+
+def speak_blocking(
+    engine: Engine,
+    text: str,
+    *,
+    voice: str = "af_heart",
+    speed: float = 1.0,
+    device: str | int | None = None,
+    audio_timeout: float = 3.0,
+) -> Utterance:
+    """Speak `text` once and return when it has been heard (for `kokoro-mcp say`).
+
+    Raises AudioDeviceError (pointing to `--output`) when no output device opens within
+    `audio_timeout`, and the utterance's error when synthesis fails.
+    """
+    speaker = Speaker(engine, device=device, default_voice=voice, default_speed=speed)
+    speaker.start()
+    try:
+        if not speaker.wait_audio(audio_timeout):
+            audio = speaker.status().audio
+            raise AudioDeviceError(
+                f"no audio output: {audio.problem or 'the output device did not open'}."
+                " To write the speech to a file instead, use --output FILE.wav."
+            )
+        utterance = speaker.speak(text, voice, speed)
+        utterance.wait()
+        if utterance.state == "failed":
+            raise KokoroError(utterance.error or "speech failed")
+        # "done" means handed to the device: let its last buffer reach the speaker.
+        time.sleep((speaker.player.status().latency or DEFAULT_LATENCY) + 0.1)
+        return utterance
+    finally:
+        speaker.close()

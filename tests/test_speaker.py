@@ -1,0 +1,272 @@
+"""The Speaker with a tone engine, heard through a real PulseAudio null sink.
+
+Every assertion is on what the sink's monitor captured. The null sink passes float32 through
+unchanged, so "what played" can be compared with what the engine made sample for sample:
+silence is exact zeros, and a sine burst has no exact zero except its first sample.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import threading
+import time
+from collections.abc import Callable, Iterator
+
+import numpy as np
+import pytest
+
+from kokoro_mcp.engine.tone import ToneEngine
+from kokoro_mcp.errors import InvalidInputError, QueueFullError
+from kokoro_mcp.speaker import Speaker, Utterance
+from tests import pulse
+
+pytestmark = [pytest.mark.audio, pytest.mark.usefixtures("audio_server")]
+
+RATE = 24_000
+# Single-chunk texts with clearly different ToneEngine pitches.
+LOW, MID, HIGH = "apple", "banana split", "cherry"
+
+MakeSpeaker = Callable[..., Speaker]
+ACTIONS = ("speak", "queue", "stop", "pause", "resume", "cancel", "status")
+
+
+@pytest.fixture
+def make_speaker() -> Iterator[MakeSpeaker]:
+    speakers: list[Speaker] = []
+
+    def make(engine: ToneEngine | None = None, **options: object) -> Speaker:
+        speaker = Speaker(engine or ToneEngine(), **options)  # type: ignore[arg-type]
+        speakers.append(speaker)
+        speaker.start()
+        assert speaker.wait_ready(10)
+        assert speaker.wait_audio(10), speaker.status().audio
+        return speaker
+
+    yield make
+    for speaker in speakers:
+        speaker.close()
+
+
+def expected(engine: ToneEngine, text: str) -> np.ndarray:
+    return np.concatenate([chunk.samples for chunk in engine.stream(text, "af_heart")])
+
+
+def pitch(engine: ToneEngine, text: str) -> float:
+    return pulse.dominant_frequency(expected(engine, text)[:2400])
+
+
+def assert_pitches(heard: list[float], wanted: list[float]) -> None:
+    assert len(heard) == len(wanted), (heard, wanted)
+    for got, want in zip(heard, wanted, strict=True):
+        assert abs(got - want) < 15, (heard, wanted)
+
+
+def test_utterance_plays_exactly_and_reports_progress(make_speaker: MakeSpeaker) -> None:
+    engine = ToneEngine(seconds_per_word=0.1, words_per_chunk=3, latency=0.05)
+    speaker = make_speaker(engine)
+    text = "one two three four five six seven eight nine ten eleven"
+    events: list[tuple[str, int]] = []
+    with pulse.Capture() as cap:
+        utterance = speaker.speak(text)
+        utterance.add_listener(lambda u: events.append((u.state, u.chunks_played)))
+        time.sleep(0.4)
+        status = speaker.status()
+        assert status.state == "playing"
+        assert status.current is not None and status.current.id == utterance.id
+        assert status.current.seconds_played > 0
+        assert utterance.wait(10)
+        time.sleep(0.3)
+    # Seamless: the chunks joined with no gap and no lost or extra sample.
+    np.testing.assert_array_equal(pulse.nonzero(cap.samples), pulse.nonzero(expected(engine, text)))
+    assert utterance.state == "done" and utterance.chunks_total == 4
+    assert utterance.chunks_played == 4 and utterance.chunks_synthesized == 4
+    assert utterance.time_to_first_audio is not None and utterance.time_to_first_audio < 1.0
+    assert ("done", 4) in events
+    status = speaker.status()
+    assert status.state == "idle" and status.current is None and status.queue_length == 0
+    assert status.last_time_to_first_audio == pytest.approx(utterance.time_to_first_audio, abs=1e-3)
+    assert status.audio.ok and status.audio.underruns == 0
+
+
+def test_queue_appends_and_plays_in_order(make_speaker: MakeSpeaker) -> None:
+    engine = ToneEngine(seconds_per_word=0.3)
+    speaker = make_speaker(engine)
+    with pulse.Capture() as cap:
+        first = speaker.speak(LOW)
+        second = speaker.speak(MID, mode="queue")
+        third = speaker.speak(HIGH, mode="queue")
+        assert speaker.status().queue_length == 2
+        assert third.wait(10)
+        time.sleep(0.3)
+    assert [u.state for u in (first, second, third)] == ["done"] * 3
+    heard = pulse.frequency_sequence(cap.samples)
+    assert_pitches(heard, [pitch(engine, LOW), pitch(engine, MID), pitch(engine, HIGH)])
+    # Queued speech follows without a gap: it was synthesized while the previous one played.
+    want = np.concatenate([expected(engine, t) for t in (LOW, MID, HIGH)])
+    np.testing.assert_array_equal(pulse.nonzero(cap.samples), pulse.nonzero(want))
+
+
+def test_interrupt_preempts_and_drops_the_queue(make_speaker: MakeSpeaker) -> None:
+    engine = ToneEngine(seconds_per_word=1.0)
+    speaker = make_speaker(engine)
+    with pulse.Capture() as cap:
+        long_one = speaker.speak(LOW + " and more words here")
+        queued = speaker.speak(MID, mode="queue")
+        time.sleep(0.8)
+        interrupting = speaker.speak(HIGH, mode="interrupt")
+        assert interrupting.wait(10)
+        time.sleep(0.3)
+    assert long_one.state == "stopped" and queued.state == "stopped"
+    heard = pulse.frequency_sequence(cap.samples)
+    assert_pitches(heard, [pitch(engine, LOW + " and more words here"), pitch(engine, HIGH)])
+    tail = pulse.nonzero(expected(engine, HIGH))
+    np.testing.assert_array_equal(pulse.nonzero(cap.samples)[-len(tail) :], tail)
+
+
+def test_stop_silences_within_300_ms_and_drops_the_queue(make_speaker: MakeSpeaker) -> None:
+    speaker = make_speaker(ToneEngine(seconds_per_word=1.0))
+    with pulse.Capture() as cap:
+        playing = speaker.speak("a long tone of several words")
+        queued = [speaker.speak(LOW, mode="queue"), speaker.speak(MID, mode="queue")]
+        time.sleep(0.8)
+        stopped_at = time.monotonic()
+        assert speaker.stop() == 3
+        time.sleep(1.0)
+        samples = cap.samples
+        last_sound = int(np.flatnonzero(pulse.loud(samples))[-1])
+        silence_after = cap.time_of(last_sound) - stopped_at
+    assert silence_after < 0.3, f"sound went on {silence_after * 1000:.0f} ms after stop()"
+    assert [u.state for u in (playing, *queued)] == ["stopped"] * 3
+    assert all(u.wait(0) for u in (playing, *queued))
+    status = speaker.status()
+    assert status.state == "idle" and status.queue_length == 0
+    assert speaker.stop() == 0
+
+
+def test_pause_leaves_a_gap_of_the_paused_length_and_resume_loses_nothing(
+    make_speaker: MakeSpeaker,
+) -> None:
+    engine = ToneEngine(seconds_per_word=0.25, words_per_chunk=2)
+    speaker = make_speaker(engine)
+    text = "one two three four five six seven eight"
+    with pulse.Capture() as cap:
+        utterance = speaker.speak(text)
+        time.sleep(0.7)
+        assert speaker.pause()
+        assert not speaker.pause()
+        assert speaker.status().state == "paused"
+        time.sleep(0.8)
+        assert speaker.resume()
+        assert not speaker.resume()
+        assert utterance.wait(10)
+        time.sleep(0.3)
+    samples = cap.samples
+    sound = np.flatnonzero(samples)
+    inner_gaps = np.diff(sound)
+    longest = int(inner_gaps.max()) / RATE
+    assert 0.65 < longest < 0.95, f"paused 0.8 s, gap at the sink {longest:.3f} s"
+    np.testing.assert_array_equal(pulse.nonzero(samples), pulse.nonzero(expected(engine, text)))
+
+
+def test_cancel_skips_one_queued_utterance(make_speaker: MakeSpeaker) -> None:
+    engine = ToneEngine(seconds_per_word=0.3)
+    speaker = make_speaker(engine)
+    with pulse.Capture() as cap:
+        speaker.speak(LOW)
+        skipped = speaker.speak(MID, mode="queue")
+        last = speaker.speak(HIGH, mode="queue")
+        assert speaker.cancel(skipped.id)
+        assert not speaker.cancel(skipped.id)
+        assert last.wait(10)
+        time.sleep(0.3)
+    assert skipped.state == "stopped"
+    assert_pitches(pulse.frequency_sequence(cap.samples), [pitch(engine, LOW), pitch(engine, HIGH)])
+
+
+def test_keep_alive_tone_fills_the_silence(make_speaker: MakeSpeaker) -> None:
+    speaker = make_speaker(keep_alive=True)
+    with pulse.Capture() as cap:
+        time.sleep(1.2)
+    samples = cap.samples[-RATE:]
+    assert 0.008 < float(np.max(np.abs(samples))) <= 0.0101
+    assert abs(pulse.dominant_frequency(samples) - 10.0) < 2.0
+    assert speaker.status().state == "idle"
+
+
+def test_bad_input_is_refused_at_once(make_speaker: MakeSpeaker) -> None:
+    speaker = make_speaker()
+    for bad in ("", "   \n"):
+        with pytest.raises(InvalidInputError, match="empty"):
+            speaker.speak(bad)
+    with pytest.raises(InvalidInputError, match="unknown voice"):
+        speaker.speak("hello", voice="af_hart")
+    with pytest.raises(InvalidInputError, match="speed"):
+        speaker.speak("hello", speed=9)
+    with pytest.raises(InvalidInputError, match="mode"):
+        speaker.speak("hello", mode="later")  # type: ignore[arg-type]
+    assert speaker.status().current is None
+
+
+def test_queue_is_bounded(make_speaker: MakeSpeaker) -> None:
+    speaker = make_speaker(ToneEngine(seconds_per_word=1.0), max_queue=2)
+    speaker.speak(LOW)
+    speaker.speak(MID, mode="queue")
+    speaker.speak(HIGH, mode="queue")
+    with pytest.raises(QueueFullError, match="queue is full"):
+        speaker.speak("one more", mode="queue")
+    assert speaker.status().queue_length == 2
+    speaker.speak("replaces everything")  # interrupt is never refused
+    assert speaker.status().queue_length == 0
+
+
+def test_concurrent_calls_never_deadlock_or_play_stale_audio(make_speaker: MakeSpeaker) -> None:
+    engine = ToneEngine(seconds_per_word=0.05, words_per_chunk=2, latency=0.01)
+    speaker = make_speaker(engine, max_queue=4)
+    errors: list[BaseException] = []
+    handles: list[Utterance] = []
+    deadline = time.monotonic() + 3.0
+
+    def hammer(seed: int) -> None:
+        rng = random.Random(seed)
+        try:
+            while time.monotonic() < deadline:
+                action = rng.choice(
+                    ["speak", "queue", "stop", "pause", "resume", "cancel", "status"]
+                )
+                if action in ("speak", "queue"):
+                    words = " ".join(rng.choice(["alpha", "beta", "gamma"]) for _ in range(5))
+                    mode = "interrupt" if action == "speak" else "queue"
+                    with contextlib.suppress(QueueFullError):
+                        handles.append(speaker.speak(words, mode=mode))
+                elif action == "cancel" and handles:
+                    speaker.cancel(rng.choice(handles).id)
+                elif action == "status":
+                    speaker.status()
+                else:
+                    getattr(speaker, action)()
+                time.sleep(rng.random() * 0.02)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=hammer, args=(seed,)) for seed in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert not any(thread.is_alive() for thread in threads), "a call deadlocked"
+    assert not errors, errors
+    speaker.stop()
+    assert all(u.wait(2) for u in handles), "an utterance never finished after stop()"
+    final_text = "delta epsilon"
+    with pulse.Capture() as cap:
+        time.sleep(0.4)
+        silent_before = not cap.samples.any()
+        final = speaker.speak(final_text)
+        assert final.wait(10)
+        time.sleep(0.3)
+    assert silent_before, "stale audio played after stop()"
+    np.testing.assert_array_equal(
+        pulse.nonzero(cap.samples), pulse.nonzero(expected(engine, final_text))
+    )
+    assert speaker.status().state == "idle"
