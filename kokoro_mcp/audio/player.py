@@ -69,7 +69,7 @@ class Player:
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()  # guards the status fields below
         self._device_name: str | None = None
-        self._problem: str | None = "audio output is starting"
+        self._problem: str | None = None  # None and not running: still opening
         self._hint: str | None = None
         self._reconnects = 0
         self._stream_latency: float | None = None
@@ -166,13 +166,13 @@ class Player:
                 if reason is None:
                     continue
                 logger.warning("audio output lost: %s", reason)
-                self._discard_stream()
                 lost = f"audio output lost ({reason}); reconnecting"
                 self._set_problem(
                     lost,
                     "Check that the sound server is running and the device is connected;"
                     " speech continues once it is back.",
                 )
+                self._discard_stream()  # may take a while on a frozen device: report first
                 rescan = True
                 retry_at = time.monotonic() + FIRST_RETRY_SECONDS
                 delay = FIRST_RETRY_SECONDS

@@ -1,0 +1,157 @@
+"""Audio faults with a real PulseAudio server: missing, killed, frozen, re-routed.
+
+The `audio_server` fixture restarts/thaws the server and restores the default sink after each
+test, so the other audio tests always find it running.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+
+import numpy as np
+import pytest
+
+from kokoro_mcp.engine.tone import ToneEngine
+from kokoro_mcp.speaker import Speaker
+from tests import pulse
+
+pytestmark = [pytest.mark.audio, pytest.mark.usefixtures("audio_server")]
+
+
+@pytest.fixture
+def speakers() -> Iterator[list[Speaker]]:
+    made: list[Speaker] = []
+    yield made
+    for speaker in made:
+        speaker.close()
+
+
+def started(speakers: list[Speaker], engine: ToneEngine | None = None) -> Speaker:
+    speaker = Speaker(engine or ToneEngine(seconds_per_word=0.3))
+    speakers.append(speaker)
+    speaker.start()
+    assert speaker.wait_ready(10)
+    return speaker
+
+
+def wait_until(condition: Callable[[], bool], timeout: float) -> float | None:
+    """Seconds until `condition()` held, or None if it never did within `timeout`."""
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        if condition():
+            return time.monotonic() - start
+        time.sleep(0.01)
+    return None
+
+
+def expected(engine: ToneEngine, text: str) -> np.ndarray:
+    return np.concatenate([chunk.samples for chunk in engine.stream(text, "af_heart")])
+
+
+def test_no_device_at_start_then_playback_begins_when_one_appears(
+    speakers: list[Speaker],
+) -> None:
+    pulse.stop_server()
+    speaker = started(speakers, ToneEngine(seconds_per_word=0.5))
+    assert wait_until(lambda: speaker.status().audio.problem is not None, 5) is not None
+    status = speaker.status()
+    assert status.state == "error" and not status.audio.ok
+    assert "no audio output device" in (status.audio.problem or "")
+    assert "sound server" in (status.audio.hint or "") and "--output" in (status.audio.hint or "")
+    utterance = speaker.speak("waiting for a device to appear")  # accepted, held
+    time.sleep(0.5)
+    assert utterance.state in ("synthesizing", "queued")
+    pulse.start_server()
+    with pulse.Capture() as cap:
+        assert speaker.wait_audio(10), speaker.status().audio
+        assert utterance.wait(15)
+        time.sleep(0.3)
+    assert utterance.state == "done"
+    assert pulse.loud(cap.samples).sum() > 0.5 * 24_000  # most of its 2.5 s was heard
+    status = speaker.status()
+    assert status.audio.ok and status.audio.problem is None and status.state == "idle"
+
+
+def test_server_killed_mid_utterance_is_detected_and_recovered(speakers: list[Speaker]) -> None:
+    engine = ToneEngine(seconds_per_word=1.0)
+    speaker = started(speakers, engine)
+    assert speaker.wait_audio(10)
+    speaker.speak("a long utterance that the crash cuts off")
+    time.sleep(0.6)
+    killed_at = time.monotonic()
+    pulse.kill_server()
+    noticed = wait_until(lambda: not speaker.status().audio.ok, 3)
+    assert noticed is not None and time.monotonic() - killed_at < 1.0 + 0.3
+    status = speaker.status()
+    assert status.state == "error"
+    assert "audio output lost" in (status.audio.problem or ""), status.audio
+    assert status.audio.hint
+    # the Speaker stays usable while the server is gone
+    assert speaker.stop() == 1
+    pulse.start_server()
+    assert speaker.wait_audio(10), speaker.status().audio
+    assert speaker.status().audio.reconnects >= 1
+    text = "after the crash"
+    with pulse.Capture() as cap:
+        after = speaker.speak(text)
+        assert after.wait(10)
+        time.sleep(0.3)
+    np.testing.assert_array_equal(pulse.nonzero(cap.samples), pulse.nonzero(expected(engine, text)))
+
+
+def test_frozen_server_never_hangs_the_speaker(speakers: list[Speaker]) -> None:
+    engine = ToneEngine(seconds_per_word=1.0)
+    speaker = started(speakers, engine)
+    assert speaker.wait_audio(10)
+    speaker.speak("the server is about to freeze in the middle of this")
+    time.sleep(0.5)
+    pulse.freeze_server()
+    try:
+        noticed = wait_until(lambda: not speaker.status().audio.ok, 3)
+        assert noticed is not None and noticed < 1.5
+        assert "stopped asking for audio" in (speaker.status().audio.problem or "")
+        for call in (
+            lambda: speaker.speak("still answering", mode="queue"),
+            speaker.status,
+            speaker.pause,
+            speaker.resume,
+            speaker.stop,
+        ):
+            began = time.monotonic()
+            call()
+            assert time.monotonic() - began < 0.2
+        other = started(speakers, engine)  # a second Speaker, closed while the server is frozen
+        began = time.monotonic()
+        other.close(timeout=1.0)
+        assert time.monotonic() - began < 2.0
+    finally:
+        pulse.resume_server()
+    assert speaker.wait_audio(15), speaker.status().audio
+    text = "thawed"
+    with pulse.Capture() as cap:
+        after = speaker.speak(text)
+        assert after.wait(10)
+        time.sleep(0.3)
+    np.testing.assert_array_equal(pulse.nonzero(cap.samples), pulse.nonzero(expected(engine, text)))
+
+
+def test_switching_the_default_sink_moves_playback(speakers: list[Speaker]) -> None:
+    engine = ToneEngine(seconds_per_word=0.4)
+    speaker = started(speakers, engine)
+    assert speaker.wait_audio(10)
+    with pulse.Capture(pulse.SINK) as before:
+        assert speaker.speak("on the first sink").wait(10)
+        time.sleep(0.3)
+    # Changing the default sink also moves recordings of "the default monitor", so the
+    # captures for the second utterance start after the switch.
+    pulse.set_default_sink(pulse.SINK2)
+    time.sleep(0.3)
+    with pulse.Capture(pulse.SINK) as first, pulse.Capture(pulse.SINK2) as second:
+        assert speaker.speak("now on the second").wait(10)
+        time.sleep(0.3)
+    want_first = pulse.nonzero(expected(engine, "on the first sink"))
+    want_second = pulse.nonzero(expected(engine, "now on the second"))
+    np.testing.assert_array_equal(pulse.nonzero(before.samples), want_first)
+    np.testing.assert_array_equal(pulse.nonzero(second.samples), want_second)
+    assert not first.samples.any(), "the second utterance also played on tts_sink"
