@@ -124,7 +124,8 @@ def sessions(
 def _frame_log_energy(audio: npt.NDArray[np.float32], frame: int = 600) -> npt.NDArray[np.float64]:
     usable = len(audio) // frame * frame
     frames = audio[:usable].astype(np.float64).reshape(-1, frame)
-    return np.log10(1e-8 + np.mean(frames**2, axis=1))
+    energy: npt.NDArray[np.float64] = np.log10(1e-8 + np.mean(frames**2, axis=1))
+    return energy
 
 
 # ---------------------------------------------------------------- a tiny hand-built graph
