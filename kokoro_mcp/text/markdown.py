@@ -112,8 +112,22 @@ _LINK = re.compile(
 )
 _FOOTNOTE = re.compile(r"\[\^[^\]\s]{1,50}\]")
 _AUTOLINK = re.compile(r"<((?:https?|ftp)://[^\s<>]{1,2000}|[\w.+-]{1,64}@[\w.-]{1,255})>")
-_HTML_BREAK = re.compile(r"<br\s{0,5}/?>", re.IGNORECASE)
-_HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]{0,30}(?:\s[^<>\n]{0,500})?/?>|<!--.{0,2000}?-->")
+# Line breaks and the ends of block elements separate sentences.
+_HTML_BREAK = re.compile(
+    r"<br\s{0,5}/?>|</(?:p|div|li|h[1-6]|tr|summary|details|blockquote|pre)\s{0,5}>",
+    re.IGNORECASE,
+)
+# Only real HTML tag names: `Promise<User>` and `Vec<T>` are code, not markup.
+_TAG_NAMES = (
+    "a|abbr|article|aside|audio|b|blockquote|br|button|center|cite|code|dd|del|details|div|dl"
+    "|dt|em|figcaption|figure|font|footer|form|h[1-6]|header|hr|i|iframe|img|input|ins|kbd"
+    "|label|li|main|mark|nav|ol|option|p|picture|pre|q|s|samp|section|select|small|source"
+    "|span|strike|strong|sub|summary|sup|table|tbody|td|textarea|tfoot|th|thead|tr|tt|u|ul"
+    "|var|video"
+)
+_HTML_TAG = re.compile(
+    rf"</?(?:{_TAG_NAMES})(?:\s[^<>\n]{{0,500}})?/?>|<!--.{{0,2000}}?-->", re.IGNORECASE
+)
 _EMPHASIS = re.compile(r"(?<!\w)(?:\*+|_+|~~)(?=[^\s*_~])|(?<=[^\s*_~])(?:\*+|_+|~~)(?!\w)")
 _BACKTICKS = re.compile(r"`+")
 _HTML_ENTITIES = {
@@ -315,13 +329,15 @@ class _BlockParser:
 
 def _join_lines(lines: list[str]) -> str:
     """Join a paragraph's lines. A line that ends without punctuation before one that starts
-    with a capital was meant as its own sentence ("Build passed\\nTests pass")."""
-    out = lines[0].strip()
-    for line in lines[1:]:
-        line = line.strip()
+    with a capital was meant as its own sentence ("Build passed\nTests pass")."""
+    parts: list[str] = []
+    previous = ""
+    for raw in lines:
+        line = raw.strip()
         if not line:
             continue
-        if out and out[-1].isalnum() and line[:1].isupper():
-            out += "."
-        out = f"{out} {line}"
-    return out
+        if previous and previous[-1].isalnum() and line[:1].isupper():
+            parts[-1] += "."
+        parts.append(line)
+        previous = line
+    return " ".join(parts)

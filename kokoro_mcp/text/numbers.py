@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 import re
 
+from kokoro_mcp.text.rules import ALWAYS, Rule, apply_rules
+
 logger = logging.getLogger(__name__)
 
 _MONTHS = (  # noqa: SIM905
@@ -164,20 +166,28 @@ def _degrees(match: re.Match[str]) -> str:
     return " degrees"
 
 
+_RULES: list[Rule] = [
+    (("-",), _ISO_DATE, _iso_date),
+    (("v", "V"), _VERSION, _version),
+    ((".",), _DOTTED_NUMBER, _dotted_number),
+    ((":",), _TIME, _time),
+    (tuple(_CURRENCIES), _CURRENCY_SCALE, _currency_scale),
+    (("~", "≈"), _ABOUT, "about "),
+    (("-", "–"), _RANGE, r"\1\2 to \3"),
+    ((" -", " −"), _SPACED_MINUS, " minus "),
+    (("-", "−"), _NEGATIVE, "minus "),
+    (("+",), _POSITIVE, "plus "),
+    (("x", "X", "×"), _DIMENSIONS, r"\1 by \2"),
+    (("x", "X", "×"), _MULTIPLIER, r"\1 times"),
+    (ALWAYS, _UNIT, _unit),
+    (ALWAYS, _ATTACHED_UNIT, _unit),
+    (("°",), _DEGREES, _degrees),
+]
+_DIGIT = re.compile(r"\d")
+
+
 def say_numbers(text: str) -> str:
     """Rewrite the number forms misaki misreads; leave the ones it reads well."""
-    text = _ISO_DATE.sub(_iso_date, text)
-    text = _VERSION.sub(_version, text)
-    text = _DOTTED_NUMBER.sub(_dotted_number, text)
-    text = _TIME.sub(_time, text)
-    text = _CURRENCY_SCALE.sub(_currency_scale, text)
-    text = _ABOUT.sub("about ", text)
-    text = _RANGE.sub(r"\1\2 to \3", text)
-    text = _SPACED_MINUS.sub(" minus ", text)
-    text = _NEGATIVE.sub("minus ", text)
-    text = _POSITIVE.sub("plus ", text)
-    text = _DIMENSIONS.sub(r"\1 by \2", text)
-    text = _MULTIPLIER.sub(r"\1 times", text)
-    text = _UNIT.sub(_unit, text)
-    text = _ATTACHED_UNIT.sub(_unit, text)
-    return _DEGREES.sub(_degrees, text)
+    if not _DIGIT.search(text):
+        return text
+    return apply_rules(text, _RULES)

@@ -10,99 +10,146 @@ from __future__ import annotations
 import logging
 import re
 
+from kokoro_mcp.text.rules import Rule, apply_rules
+
 logger = logging.getLogger(__name__)
 
-_ABBREVIATIONS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"\b[Ee]\.\s?g\.(?:,(?=\s))?"), "for example,"),
-    (re.compile(r"\b[Ii]\.\s?e\.(?:,(?=\s))?"), "that is,"),
-    (re.compile(r"\b[Aa]\.k\.a\.?(?!\w)"), "also known as"),
-    (re.compile(r"\b[Vv]s\.?(?=\s)"), "versus"),
-    (re.compile(r"\b[Aa]pprox\.?(?=\s)"), "approximately"),
-    (re.compile(r"\b[Cc]f\.(?=\s)"), "compare"),
-    (re.compile(r"\b[Ii]ncl\.(?=\s)"), "including"),
-    (re.compile(r"\b[Ww]/o(?=\s)"), "without"),
-    (re.compile(r"\b[Ww]/(?=\s)"), "with"),
-    (re.compile(r"\bN[Oo]\.\s?(?=\d)"), "number "),
-    (re.compile(r"\bTL;\s?DR\b", re.IGNORECASE), "TL DR"),
-    (re.compile(r"\bC#(?!\w)"), "C sharp"),
-    (re.compile(r"\bF#(?!\w)"), "F sharp"),
-    (re.compile(r"\bC\+\+(?!\w)"), "C plus plus"),
+_ABBREVIATION_TABLE = [
+    (r"[Ee]\.\s?g\.(?:,(?=\s))?", "for example,"),
+    (r"[Ii]\.\s?e\.(?:,(?=\s))?", "that is,"),
+    (r"[Aa]\.k\.a\.?(?!\w)", "also known as"),
+    (r"[Vv]s\.?(?=\s)", "versus"),
+    (r"[Aa]pprox\.?(?=\s)", "approximately"),
+    (r"[Cc]f\.(?=\s)", "compare"),
+    (r"[Ii]ncl\.(?=\s)", "including"),
+    (r"[Ww]/o(?=\s)", "without"),
+    (r"[Ww]/(?=\s)", "with"),
+    (r"N[Oo]\.\s?(?=\d)", "number "),
+    (r"TL;\s?DR\b", "TL DR"),
+    (r"C#(?!\w)", "C sharp"),
+    (r"F#(?!\w)", "F sharp"),
+    (r"C\+\+(?!\w)", "C plus plus"),
+    (r"YoY\b", "year over year"),
+    (r"MoM\b", "month over month"),
+    (r"QoQ\b", "quarter over quarter"),
 ]
+# One pass for all of them: group `a<i>` matched -> replacement i.
+_ABBREVIATION = re.compile(
+    r"\b(?:" + "|".join(f"(?P<a{i}>{p})" for i, (p, _) in enumerate(_ABBREVIATION_TABLE)) + ")"
+)
 # "etc." keeps its period only where it ends the sentence.
 _ETC = re.compile(r"\betc\.(?=(\s+[A-Z]|\s*$)?)")
 
-_SYMBOLS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"\s?(?:<->|<=>|↔|⇔)\s?"), " and "),
-    (re.compile(r"\s?(?:-->|->|→|⟶|=>|⇒|⟹|➜|➔)\s?"), " to "),
-    (re.compile(r"\s?(?:<-|←)\s?"), " from "),
-    (re.compile(r"\s?(?:===|==)\s?"), " equals "),
-    (re.compile(r"\s?(?:!==|!=|≠)\s?"), " is not equal to "),
-    (re.compile(r"\s?(?:<=|≤)\s?"), " is at most "),
-    (re.compile(r"\s?(?:>=|≥)\s?"), " is at least "),
-    (re.compile(r"\s?&&\s?"), " and "),
-    (re.compile(r"\s?\|\|\s?"), " or "),
-    (re.compile(r"\s?±\s?"), " plus or minus "),
-    (re.compile(r"\s?=\s?"), " equals "),
-    (re.compile(r"(?<=\s)<(?=\s)|(?<=\w)<(?=\w)"), " less than "),
-    (re.compile(r"(?<=\s)>(?=\s)|(?<=\w)>(?=\w)"), " greater than "),
-    (re.compile(r"\s?&\s?"), " and "),
-    (re.compile(r"(?<=[\w)])\s?\+\s?(?=[\w(])|(?<=\s)\+(?=\s)"), " plus "),
-    (re.compile(r"(?<=[\w)])\s?\+"), " plus"),
-    (re.compile(r"(?<=[\d)])\s?[*×]\s?(?=[\d(])|(?<=\s)[*×](?=\s)"), " times "),
-    (re.compile(r"\s?÷\s?"), " divided by "),
-    (re.compile(r"(?<!\w)@(?=\w)"), "at "),
-    (re.compile(r"::"), " "),
-    (re.compile(r"\(\s*\)|\[\s*\]|\{\s*\}|<\s*>"), ""),
+_OPERATOR_WORDS = {
+    "<->": " and ",
+    "<=>": " and ",
+    "↔": " and ",
+    "⇔": " and ",
+    "-->": " to ",
+    "->": " to ",
+    "→": " to ",
+    "⟶": " to ",
+    "=>": " to ",
+    "⇒": " to ",
+    "⟹": " to ",
+    "➜": " to ",
+    "➔": " to ",
+    "<-": " from ",
+    "←": " from ",
+    "===": " equals ",
+    "==": " equals ",
+    "!==": " is not equal to ",
+    "!=": " is not equal to ",
+    "≠": " is not equal to ",
+    "<=": " at most ",
+    "≤": " at most ",
+    ">=": " at least ",
+    "≥": " at least ",
+    "&&": " and ",
+    "||": " or ",
+    "±": " plus or minus ",
+    "=": " equals ",
+    "&": " and ",
+    "÷": " divided by ",
+}
+# Longest first, so "<=>" wins over "<=" and "===" over "==".
+_OPERATOR = re.compile(
+    r"\s?("
+    + "|".join(re.escape(op) for op in sorted(_OPERATOR_WORDS, key=len, reverse=True))
+    + r")\s?"
+)
+
+
+def _say_flag(match: re.Match[str]) -> str:
+    """Command-line flags as a person reads them: "-v" -> "dash v"."""
+    return "dash dash " if match.group() == "--" else "dash "
+
+
+_SYMBOLS: list[Rule] = [
+    (tuple(_OPERATOR_WORDS), _OPERATOR, lambda m: _OPERATOR_WORDS[m.group(1)]),
+    # Generics: "Promise<User>" -> "Promise of User", "Map<K, V>" -> "Map of K, V".
+    (("<",), re.compile(r"(?<=\w)<([A-Za-z_][\w, .]{0,60}?)>"), r" of \1"),
+    (("<",), re.compile(r"(?<=\w)<([A-Za-z_][\w, .]{0,60}?)>"), r" of \1"),
+    (("<",), re.compile(r"(?<=\s)<(?=\s)|(?<=\w)<(?=\w)"), " less than "),
+    ((">",), re.compile(r"(?<=\s)>(?=\s)|(?<=\w)>(?=\w)"), " greater than "),
+    (("+",), re.compile(r"(?<=[\w)])\s?\+\s?(?=[\w(])|(?<=\s)\+(?=\s)"), " plus "),
+    (("+",), re.compile(r"(?<=[\w)])\s?\+"), " plus"),
+    (("*", "×"), re.compile(r"(?<=[\d)])\s?[*×]\s?(?=[\d(])|(?<=\s)[*×](?=\s)"), " times "),
+    (("@",), re.compile(r"(?<!\w)@(?=\w)"), "at "),
+    (("#",), re.compile(r"(?<![\w&])#(?=\d)"), "number "),
+    (("-",), re.compile(r"(?<!\S)--?(?=[A-Za-z])"), _say_flag),
+    (("(",), re.compile(r"(?<=\w)\((?=\S)"), " ("),
+    (("::",), re.compile(r"::"), " "),
+    (("()", "[", "{", "<"), re.compile(r"\(\s*\)|\[\s*\]|\{\s*\}|<\s*>"), ""),
     # Leftover marks with no spoken form.
-    (re.compile(r"[\[\]{}<>|\\^*#_~`]+|\$(?![\d.])"), " "),
-    (re.compile(r"(?<=\s)/(?=\s)|/"), " "),
+    (tuple("[]{}<>|\\^*#_~`$"), re.compile(r"[\[\]{}<>|\\^*#_~`]+|\$(?![\d.])"), " "),
+    (("/",), re.compile(r"/"), " "),
 ]
 
+_DASHES = ("-", "–", "—")
 _DASH = re.compile(r"\s+(?:-{1,3}|–|—)\s+|(?<=\w)—(?=\w)|(?<=\w)--(?=\w)")
 _ELLIPSIS = re.compile(r"\.{3,}|…+|(?:\.\s){2,}\.")
-_REPEATED = [
-    (re.compile(r"[!?]*\?[!?]*"), "?"),
-    (re.compile(r"!{2,}"), "!"),
-    (re.compile(r",{2,}"), ","),
-    (re.compile(r";{2,}"), ";"),
-    (re.compile(r":{2,}"), ":"),
-    (re.compile(r"(?<!\.)\.\.(?!\.)"), "."),
-]
+_REPEATED = re.compile(r"[!?]*\?[!?]*|[!,;:]{2,}|(?<!\.)\.\.(?!\.)")
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+(?=[,.!?;:…)\]])")
 _SPACE_AFTER_OPEN = re.compile(r"(?<=[(\[])\s+")
+_GLUED_ELLIPSIS = re.compile(r"…(?=\w)")
 _STACKED_PUNCT = re.compile(r"([,;:—])(?:\s*[,;:—])+|[,;:—]\s*(?=[.!?…])|([.!?])[.,;:]+")
 _EMPTY_PARENS = re.compile(r"\(\s*[,.;:]?\s*\)")
 _WHITESPACE = re.compile(r"\s+")
 _SENTENCE_MARKS = ".!?…。！？"
 _CLOSERS = "\"')]”’»"
 
+_TIDY: list[Rule] = [
+    ((".", "…"), _ELLIPSIS, "…"),
+    (tuple("!?,;:."), _REPEATED, lambda m: "?" if "?" in m.group() else m.group()[0]),
+    ((" ", "\n"), _WHITESPACE, " "),
+    ((" ",), _SPACE_BEFORE_PUNCT, ""),
+    ((" ",), _SPACE_AFTER_OPEN, ""),
+    (("(",), _EMPTY_PARENS, ""),
+    (("…",), _GLUED_ELLIPSIS, "… "),
+    (tuple(",;:—"), _STACKED_PUNCT, lambda m: m.group(1) or m.group(2) or ""),
+    (("  ",), _WHITESPACE, " "),
+]
+
 
 def say_abbreviations(text: str) -> str:
     """Expand the abbreviations that would confuse sentence splitting or the G2P."""
-    for pattern, replacement in _ABBREVIATIONS:
-        text = pattern.sub(replacement, text)
-    return _ETC.sub(lambda m: "et cetera." if m.group(1) is not None else "et cetera", text)
+    text = _ABBREVIATION.sub(lambda m: _ABBREVIATION_TABLE[int(str(m.lastgroup)[1:])][1], text)
+    if "etc." in text:
+        text = _ETC.sub(lambda m: "et cetera." if m.group(1) is not None else "et cetera", text)
+    return text
 
 
 def say_symbols(text: str) -> str:
     """Operators and arrows to words; marks with no spoken form to spaces."""
-    text = _DASH.sub(" — ", text)
-    for pattern, replacement in _SYMBOLS:
-        text = pattern.sub(replacement, text)
-    return text
+    if any(dash in text for dash in _DASHES):
+        text = _DASH.sub(" — ", text)
+    return apply_rules(text, _SYMBOLS)
 
 
 def tidy_punctuation(text: str) -> str:
     """One mark where there were many; no stray spaces around marks; collapsed spaces."""
-    text = _ELLIPSIS.sub("…", text)
-    for pattern, replacement in _REPEATED:
-        text = pattern.sub(replacement, text)
-    text = _WHITESPACE.sub(" ", text)
-    text = _SPACE_BEFORE_PUNCT.sub("", text)
-    text = _SPACE_AFTER_OPEN.sub("", text)
-    text = _EMPTY_PARENS.sub("", text)
-    text = _STACKED_PUNCT.sub(lambda m: m.group(1) or m.group(2) or "", text)
-    return _WHITESPACE.sub(" ", text).strip(" ,;:—")
+    return apply_rules(text, _TIDY).strip(" ,;:—")
 
 
 def _is_cjk(char: str) -> bool:
@@ -117,7 +164,6 @@ def end_sentence(text: str) -> str:
         return text
     if core[-1] in _SENTENCE_MARKS:
         return text
-    if core[-1] in ",;:—-":
-        return core[:-1].rstrip() + "." + text[len(core) :]
-    mark = "。" if _is_cjk(core[-1]) else "."
-    return core + mark + text[len(core) :]
+    if core[-1] in ",;:—-" and core == text:
+        return core[:-1].rstrip() + "."
+    return text + ("。" if _is_cjk(core[-1]) else ".")

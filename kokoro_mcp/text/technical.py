@@ -11,6 +11,8 @@ from __future__ import annotations
 import logging
 import re
 
+from kokoro_mcp.text.rules import ALWAYS, Rule, apply_rules
+
 logger = logging.getLogger(__name__)
 
 _TRAILING = ".,;:!?)]}'\"”’"
@@ -25,48 +27,23 @@ _LINE_SUFFIX = re.compile(r"(?::(\d+))(?::\d+)?$|#L(\d+)(?:-L?\d+)?$")
 _NUMBERS_ONLY = re.compile(r"\d+(?:[/\\]\d+)+")
 _DRIVE = re.compile(r"[A-Za-z]:\\")
 
+# How to say an extension where the plain letters read badly; the rest are said as written.
 EXTENSIONS: dict[str, str] = {
-    # extension -> how to say it; unknown extensions are spelled when short.
-    "py": "pie",
-    "pyi": "PYI",
-    "ipynb": "notebook",
-    "json": "jason",
-    "jsonl": "jason L",
-    "yaml": "yammel",
-    "yml": "yammel",
-    "toml": "tommel",
     "txt": "text",
-    "md": "MD",
-    "js": "JS",
-    "ts": "TS",
-    "go": "go",
-    "lock": "lock",
-    "log": "log",
-    "bin": "bin",
-    "env": "env",
-    "onnx": "onnx",
-    "safetensors": "safetensors",
-    "wav": "wav",
-    "png": "PNG",
-    "jpg": "JPEG",
-    "jpeg": "JPEG",
-    "zip": "zip",
-    "gz": "GZ",
+    "yml": "yaml",
+    "ipynb": "notebook",
     "whl": "wheel",
+    "jpg": "JPEG",
     "cfg": "config",
-    "conf": "conf",
-    "ini": "INI",
-    "html": "HTML",
-    "rs": "RS",
-    "sh": "SH",
 }
-_SPELLED_EXTENSIONS = (  # noqa: SIM905
-    "pyc mjs cjs jsx tsx mdx rst csv tsv xml htm css scss sass bash zsh fish ps1 bat cmd c"
-    " h cc cpp hpp cxx java kt kts swift rb php lua r sql db sqlite pdf gif svg webp mp3 mp4"
-    " ogg flac pt pth gguf npy npz pkl tar tgz bz2 xz dll so dylib exe dmg deb rpm iso wasm"
-    " vue svelte proto graphql gradle tf mod sum ui cs"
+_KNOWN_EXTENSIONS = (  # noqa: SIM905
+    "py pyi json jsonl yaml toml md js ts go lock log bin env onnx safetensors wav png jpeg"
+    " zip gz conf ini html rs sh pyc mjs cjs jsx tsx mdx rst csv tsv xml htm css scss sass"
+    " bash zsh fish ps1 bat cmd c h cc cpp hpp cxx java kt kts swift rb php lua r sql db"
+    " sqlite pdf gif svg webp mp3 mp4 ogg flac pt pth gguf npy npz pkl tar tgz bz2 xz dll so"
+    " dylib exe dmg deb rpm iso wasm vue svelte proto graphql gradle tf mod sum ui cs"
 ).split()
-_EXTENSION_PATTERN = "|".join(sorted([*EXTENSIONS, *_SPELLED_EXTENSIONS], key=len, reverse=True))
+_EXTENSION_PATTERN = "|".join(sorted([*EXTENSIONS, *_KNOWN_EXTENSIONS], key=len, reverse=True))
 _FILENAME = re.compile(
     rf"(?<![\w.-])([\w-]+(?:\.[\w-]+)*)\.({_EXTENSION_PATTERN})(?::(\d+)(?::\d+)?)?(?![\w-]|\.\w)",
     re.IGNORECASE,
@@ -92,8 +69,19 @@ _KEEP_CASE = frozenset(
     "GitHub GitLab JavaScript TypeScript CoffeeScript YouTube LinkedIn iPhone iPad iPadOS"  # noqa: SIM905
     " iOS macOS watchOS tvOS visionOS iCloud iTunes PyPI PyTorch NumPy SciPy SymPy"
     " PostgreSQL MySQL SQLite MongoDB McDonald eBay WiFi OAuth DevOps LaTeX FastAPI OpenAI"
-    " ChatGPT WebSocket WebSockets PowerShell DeepMind WhatsApp TikTok".split()
+    " ChatGPT WebSocket WebSockets PowerShell DeepMind WhatsApp TikTok spaCy".split()
 )
+
+
+# Camel-case pieces that are acronyms written in title case ("getUserId").
+_ACRONYM_PIECES = {
+    piece.title(): piece
+    for piece in ("ID", "API", "URL", "URI", "UI", "IO", "DB", "OS", "IP", "SQL", "CPU", "GPU")
+}
+_ACRONYM_PIECES.update({"Ids": "IDs", "Apis": "APIs", "Urls": "URLs"})
+_RESPELL = {"spaCy": "spacy"}
+_CAPS_WORDS = {"TODO": "to-do", "TODOS": "to-dos", "FIXME": "fix me", "WIP": "work in progress"}
+_CAPS = re.compile(r"(?<![\w-])[A-Z]{4,}(?![\w-])")
 
 
 def _split_punct(token: str) -> tuple[str, str, str]:
@@ -136,7 +124,8 @@ def _slashed(match: re.Match[str]) -> str:
         return f"{lead}with{trail}"
     if _NUMBERS_ONLY.fullmatch(core):
         parts = re.split(r"[/\\]", core)
-        spoken = f"{parts[0]} out of {parts[1]}" if len(parts) == 2 else " ".join(parts)
+        fraction = len(parts) == 2 and parts[0] != parts[1]  # "50/50" is not a fraction
+        spoken = f"{parts[0]} out of {parts[1]}" if fraction else " ".join(parts)
         return f"{lead}{spoken}{trail}"
     line = ""
     suffix = _LINE_SUFFIX.search(core)
@@ -161,13 +150,13 @@ def _slashed(match: re.Match[str]) -> str:
 
 def say_extension(extension: str) -> str:
     lower = extension.lower()
-    if lower in EXTENSIONS:
-        return EXTENSIONS[lower]
-    return lower.upper() if len(lower) <= 4 else lower
+    return EXTENSIONS.get(lower, lower)
 
 
 def _filename(match: re.Match[str]) -> str:
     name = match.group(1).replace(".", " dot ")
+    if name.isupper():
+        name = name.lower()  # README, LICENSE: words, not letters
     spoken = f"{name} dot {say_extension(match.group(2))}"
     return f"{spoken}, line {match.group(3)}" if match.group(3) else spoken
 
@@ -189,20 +178,39 @@ def _snake(match: re.Match[str]) -> str:
 def _camel(match: re.Match[str]) -> str:
     word = match.group()
     if word in _KEEP_CASE or (word.endswith("s") and word[:-1] in _KEEP_CASE):
-        return word
-    return _CAMEL_SPLIT.sub(" ", word)
+        return _RESPELL.get(word, word)
+    pieces = _CAMEL_SPLIT.sub(" ", word).split(" ")
+    return " ".join(_ACRONYM_PIECES.get(piece, piece) for piece in pieces)
+
+
+def _caps_word(match: re.Match[str]) -> str:
+    """Long all-caps words that look pronounceable are words (KOKORO, README), not
+    acronyms; the G2P spells out capitals it doesn't know, so lower-case them."""
+    word = match.group()
+    if word in _CAPS_WORDS:
+        return _CAPS_WORDS[word]
+    vowels = sum(ch in "AEIOUY" for ch in word)
+    if len(word) >= 5 and 0.3 <= vowels / len(word) < 0.75:
+        return word.lower()
+    return word
+
+
+_RULES: list[Rule] = [
+    (ALWAYS, _LONG_HEX, lambda m: m.group()[:7]),
+    (ALWAYS, _LONG_BLOB, "a long string"),
+    (("://", "www.", "WWW."), _URL, _url),
+    (("@",), _EMAIL, _email),
+    (("/", "\\"), _SLASHED, _slashed),
+    ((".",), _FILENAME, _filename),
+    ((".",), _DOTFILE, lambda m: f"dot {m.group(1)}"),
+    ((".",), _DOMAIN, lambda m: say_domain(m.group(1))),
+    ((".",), _DOTTED, _dotted),
+    (("_",), _SNAKE, _snake),
+    (ALWAYS, _CAMEL_CANDIDATE, _camel),
+    (ALWAYS, _CAPS, _caps_word),
+]
 
 
 def say_technical(text: str) -> str:
     """Replace URLs, emails, paths, file names, domains and identifiers with spoken forms."""
-    text = _LONG_HEX.sub(lambda m: m.group()[:7], text)
-    text = _LONG_BLOB.sub("a long string", text)
-    text = _URL.sub(_url, text)
-    text = _EMAIL.sub(_email, text)
-    text = _SLASHED.sub(_slashed, text)
-    text = _FILENAME.sub(_filename, text)
-    text = _DOTFILE.sub(lambda m: f"dot {m.group(1)}", text)
-    text = _DOMAIN.sub(lambda m: say_domain(m.group(1)), text)
-    text = _DOTTED.sub(_dotted, text)
-    text = _SNAKE.sub(_snake, text)
-    return _CAMEL_CANDIDATE.sub(_camel, text)
+    return apply_rules(text, _RULES)
