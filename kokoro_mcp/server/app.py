@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from mcp.server.mcpserver import MCPServer
 from mcp_types import ToolAnnotations
 
@@ -46,6 +47,15 @@ def build_server(settings: Settings, host: SpeakerHost) -> MCPServer[Any]:
         finally:
             host.close()
 
+    async def start_speech_after_handshake(
+        ctx: ServerRequestContext[Any, Any], call_next: CallNext
+    ) -> HandlerResult:
+        # Anything after `initialize` (normally notifications/initialized) releases the
+        # background start, so importing the backend never competes with the handshake.
+        if ctx.method != "initialize":
+            host.proceed()
+        return await call_next(ctx)
+
     app: MCPServer[Any] = MCPServer(
         name=SERVER_NAME,
         title="Kokoro speech",
@@ -53,6 +63,7 @@ def build_server(settings: Settings, host: SpeakerHost) -> MCPServer[Any]:
         instructions=texts.INSTRUCTIONS,
         version=__version__,
         lifespan=lifespan,
+        middleware=[start_speech_after_handshake],
     )
     tools = SpeechTools(settings, host)
     app.add_tool(

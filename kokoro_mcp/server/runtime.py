@@ -26,6 +26,9 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 POLL_SECONDS = 0.02
+# Importing the backend is GIL-heavy; holding it back until the handshake is answered keeps
+# `initialize` fast. A client that skips the handshake still gets loading after this delay.
+MAX_START_DELAY = 1.0
 INSTALL_HINT = "Run `kokoro-mcp doctor` to see what is wrong and how to fix it."
 
 EngineFactory = Callable[[Settings], "Engine"]
@@ -55,17 +58,24 @@ class SpeakerHost:
         self._thread: threading.Thread | None = None
         self._closed = False
         self._lock = threading.Lock()
+        self._go = threading.Event()
 
     # -- lifecycle -------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Begin building in the background; returns at once."""
+        """Begin building in the background (after `proceed()` or MAX_START_DELAY); returns at
+        once."""
         if self._thread is not None:
             return
         self._thread = threading.Thread(target=self._build, name="kokoro-startup", daemon=True)
         self._thread.start()
 
+    def proceed(self) -> None:
+        """The handshake is done (or a request needs speech): start building now."""
+        self._go.set()
+
     def _build(self) -> None:
+        self._go.wait(MAX_START_DELAY)
         started = time.perf_counter()
         try:
             from kokoro_mcp.speaker import Speaker
@@ -130,6 +140,7 @@ class SpeakerHost:
 
     async def built_speaker(self, timeout: float) -> Speaker:
         """The Speaker once constructed (voices are known then; the model may still load)."""
+        self.proceed()
         deadline = time.monotonic() + timeout
         while not self._built.is_set():
             if time.monotonic() >= deadline:
