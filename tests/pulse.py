@@ -302,3 +302,10 @@ def frequency_sequence(
 def nonzero(samples: Samples) -> Samples:
     """The samples that are not exactly 0.0: what played, with silence (and pauses) removed."""
     return samples[samples != 0.0]
+
+
+def span(samples: Samples) -> Samples:
+    """From the first to the last non-zero sample: what played, inner silences included, so
+    comparing spans also catches a gap (underrun) inside the audio."""
+    idx = np.flatnonzero(samples)
+    return samples[idx[0] : idx[-1] + 1] if idx.size else samples[:0]

@@ -78,7 +78,7 @@ def test_utterance_plays_exactly_and_reports_progress(make_speaker: MakeSpeaker)
         assert utterance.wait(10)
         time.sleep(0.3)
     # Seamless: the chunks joined with no gap and no lost or extra sample.
-    np.testing.assert_array_equal(pulse.nonzero(cap.samples), pulse.nonzero(expected(engine, text)))
+    np.testing.assert_array_equal(pulse.span(cap.samples), pulse.span(expected(engine, text)))
     assert utterance.state == "done" and utterance.chunks_total == 4
     assert utterance.chunks_played == 4 and utterance.chunks_synthesized == 4
     assert utterance.time_to_first_audio is not None and utterance.time_to_first_audio < 1.0
@@ -104,7 +104,7 @@ def test_queue_appends_and_plays_in_order(make_speaker: MakeSpeaker) -> None:
     assert_pitches(heard, [pitch(engine, LOW), pitch(engine, MID), pitch(engine, HIGH)])
     # Queued speech follows without a gap: it was synthesized while the previous one played.
     want = np.concatenate([expected(engine, t) for t in (LOW, MID, HIGH)])
-    np.testing.assert_array_equal(pulse.nonzero(cap.samples), pulse.nonzero(want))
+    np.testing.assert_array_equal(pulse.span(cap.samples), pulse.span(want))
 
 
 def test_interrupt_preempts_and_drops_the_queue(make_speaker: MakeSpeaker) -> None:
@@ -266,7 +266,5 @@ def test_concurrent_calls_never_deadlock_or_play_stale_audio(make_speaker: MakeS
         assert final.wait(10)
         time.sleep(0.3)
     assert silent_before, "stale audio played after stop()"
-    np.testing.assert_array_equal(
-        pulse.nonzero(cap.samples), pulse.nonzero(expected(engine, final_text))
-    )
+    np.testing.assert_array_equal(pulse.span(cap.samples), pulse.span(expected(engine, final_text)))
     assert speaker.status().state == "idle"

@@ -97,7 +97,7 @@ def test_server_killed_mid_utterance_is_detected_and_recovered(speakers: list[Sp
         after = speaker.speak(text)
         assert after.wait(10)
         time.sleep(0.3)
-    np.testing.assert_array_equal(pulse.nonzero(cap.samples), pulse.nonzero(expected(engine, text)))
+    np.testing.assert_array_equal(pulse.span(cap.samples), pulse.span(expected(engine, text)))
 
 
 def test_frozen_server_never_hangs_the_speaker(speakers: list[Speaker]) -> None:
@@ -133,7 +133,7 @@ def test_frozen_server_never_hangs_the_speaker(speakers: list[Speaker]) -> None:
         after = speaker.speak(text)
         assert after.wait(10)
         time.sleep(0.3)
-    np.testing.assert_array_equal(pulse.nonzero(cap.samples), pulse.nonzero(expected(engine, text)))
+    np.testing.assert_array_equal(pulse.span(cap.samples), pulse.span(expected(engine, text)))
 
 
 def test_switching_the_default_sink_moves_playback(speakers: list[Speaker]) -> None:
@@ -150,8 +150,8 @@ def test_switching_the_default_sink_moves_playback(speakers: list[Speaker]) -> N
     with pulse.Capture(pulse.SINK) as first, pulse.Capture(pulse.SINK2) as second:
         assert speaker.speak("now on the second").wait(10)
         time.sleep(0.3)
-    want_first = pulse.nonzero(expected(engine, "on the first sink"))
-    want_second = pulse.nonzero(expected(engine, "now on the second"))
-    np.testing.assert_array_equal(pulse.nonzero(before.samples), want_first)
-    np.testing.assert_array_equal(pulse.nonzero(second.samples), want_second)
+    want_first = pulse.span(expected(engine, "on the first sink"))
+    want_second = pulse.span(expected(engine, "now on the second"))
+    np.testing.assert_array_equal(pulse.span(before.samples), want_first)
+    np.testing.assert_array_equal(pulse.span(second.samples), want_second)
     assert not first.samples.any(), "the second utterance also played on tts_sink"

@@ -181,7 +181,7 @@ class Player:
                     continue  # re-scanning now would tear PortAudio down under that close
                 self._stuck_closer = None
                 try:
-                    self._open(rescan)
+                    self._open_rescanning_once(rescan)
                     lost = ""
                     rescan = False
                     delay = FIRST_RETRY_SECONDS
@@ -211,6 +211,16 @@ class Player:
         if silent_for > self.watchdog:
             return f"the device stopped asking for audio ({silent_for:.1f} s without a callback)"
         return None
+
+    def _open_rescanning_once(self, rescan: bool) -> None:
+        """Open; if that fails on PortAudio's cached device list, re-scan and try once more
+        (the list is from when PortAudio started and may name a device that is gone)."""
+        try:
+            self._open(rescan)
+        except devices.DeviceUnavailable:
+            if rescan:
+                raise
+            self._open(True)
 
     def _open(self, rescan: bool) -> None:
         if rescan:
