@@ -32,7 +32,7 @@ _SPACE = re.compile(r"\s")
 # Words after which a period usually doesn't end the sentence.
 _ABBREVIATIONS = frozenset(
     "mr mrs ms dr prof sr jr st vs etc e.g i.e cf approx no fig eq ca inc ltd co corp dept"  # noqa: SIM905
-    " est jan feb mar apr jun jul aug sep sept oct nov dec".split()
+    " est al jan feb mar apr jun jul aug sep sept oct nov dec".split()
 )
 # Words a first chunk shouldn't end on: it would sound cut off mid-phrase.
 _WEAK_ENDINGS = frozenset(

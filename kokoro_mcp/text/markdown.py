@@ -195,6 +195,8 @@ def _table_rows(rows: list[list[str]]) -> Iterator[str]:
             if not cell:
                 continue
             name = header[index] if index < len(header) else ""
+            if not any(ch.isalpha() for ch in name):
+                name = ""  # "#" or "" columns: the value alone
             parts.append(f"{name}: {cell}" if name and name != cell else cell)
         if parts:
             yield ", ".join(parts)

@@ -18,10 +18,11 @@ _MONTHS = (  # noqa: SIM905
     "January February March April May June July August September October November December"
 ).split()
 
-_VERSION = re.compile(
-    r"(?<![\w.])[vV](\d+(?:\.\d+)*)((?:-[0-9A-Za-z]+(?:\.[0-9A-Za-z]+)*)?)(?!\w|\.\d)"
-)
-_DOTTED_NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+){2,}(?!\w|\.\d)")
+# A pre-release tag: "-rc.1", "-beta", or PEP 440's "rc1", "b2", ".dev3".
+_TAG = r"((?:-[0-9A-Za-z]+(?:\.[0-9A-Za-z]+)*|(?:a|b|rc|\.?dev|\.?post)\d*)?)"
+_VERSION = re.compile(rf"(?<![\w.])[vV](\d+(?:\.\d+)*){_TAG}(?!\w|\.\d)")
+_DOTTED_NUMBER = re.compile(rf"(?<![\w.])(\d+(?:\.\d+){{2,}}){_TAG}(?!\w|\.\d)")
+_RATIO = re.compile(r"(?<![\w:.])(\d+):(\d+)(?![\w:]|\.\d)")
 _ISO_DATE = re.compile(
     r"(?<![\w-])(\d{4})-(\d{2})-(\d{2})"
     r"(?:[T ](\d{2}:\d{2})(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?(?![\w-])"
@@ -88,21 +89,28 @@ _UNITS = {
 _UNCOUNTED = frozenset({"hertz", "kilohertz", "megahertz", "gigahertz", "RPM"})  # no plural
 
 
+_TAG_WORDS = {"a": "alpha", "b": "beta", "rc": "RC", "dev": "dev", "post": "post"}
+
+
+def _say_tag(tag: str) -> str:
+    words = re.split(r"[.\-]|(?<=[A-Za-z])(?=\d)", tag)
+    return " ".join(_TAG_WORDS.get(w.lower(), w) for w in words if w)
+
+
 def _version(match: re.Match[str]) -> str:
     spoken = "version " + " point ".join(match.group(1).split("."))
-    tag = match.group(2).lstrip("-")
-    if tag:
-        words = re.split(r"[.\-]|(?<=[A-Za-z])(?=\d)", tag)
-        spoken += " " + " ".join(w.upper() if w.lower() == "rc" else w for w in words if w)
-    return spoken
+    tag = _say_tag(match.group(2))
+    return f"{spoken} {tag}" if tag else spoken
 
 
 def _dotted_number(match: re.Match[str]) -> str:
-    parts = match.group().split(".")
+    parts = match.group(1).split(".")
+    tag = _say_tag(match.group(2))
     # Four parts of at most three digits is an IP address: said with "dot".
-    if len(parts) == 4 and all(len(p) <= 3 for p in parts):
+    if not tag and len(parts) == 4 and all(len(p) <= 3 for p in parts):
         return " dot ".join(parts)
-    return " point ".join(parts)
+    spoken = " point ".join(parts)
+    return f"{spoken} {tag}" if tag else spoken
 
 
 def say_time(hour: int, minute: int, second: int | None = None, meridiem: str = "") -> str:
@@ -171,6 +179,7 @@ _RULES: list[Rule] = [
     (("v", "V"), _VERSION, _version),
     ((".",), _DOTTED_NUMBER, _dotted_number),
     ((":",), _TIME, _time),
+    ((":",), _RATIO, r"\1 to \2"),
     (tuple(_CURRENCIES), _CURRENCY_SCALE, _currency_scale),
     (("~", "≈"), _ABOUT, "about "),
     (("-", "–"), _RANGE, r"\1\2 to \3"),

@@ -80,13 +80,20 @@ _OPERATOR = re.compile(
 )
 
 
+def _say_operator(match: re.Match[str]) -> str:
+    words = _OPERATOR_WORDS[match.group(1)]
+    # "a ≥ b" compares: "a is at least b"; "bump to >=1.18" is a bound: "at least 1.18".
+    spaced = match.group()[:1].isspace() and match.group()[-1:].isspace()
+    return f" is{words}" if spaced and words in (" at least ", " at most ") else words
+
+
 def _say_flag(match: re.Match[str]) -> str:
     """Command-line flags as a person reads them: "-v" -> "dash v"."""
     return "dash dash " if match.group() == "--" else "dash "
 
 
 _SYMBOLS: list[Rule] = [
-    (tuple(_OPERATOR_WORDS), _OPERATOR, lambda m: _OPERATOR_WORDS[m.group(1)]),
+    (tuple(_OPERATOR_WORDS), _OPERATOR, _say_operator),
     # Generics: "Promise<User>" -> "Promise of User", "Map<K, V>" -> "Map of K, V".
     (("<",), re.compile(r"(?<=\w)<([A-Za-z_][\w, .]{0,60}?)>"), r" of \1"),
     (("<",), re.compile(r"(?<=\w)<([A-Za-z_][\w, .]{0,60}?)>"), r" of \1"),
@@ -95,7 +102,8 @@ _SYMBOLS: list[Rule] = [
     (("+",), re.compile(r"(?<=[\w)])\s?\+\s?(?=[\w(])|(?<=\s)\+(?=\s)"), " plus "),
     (("+",), re.compile(r"(?<=[\w)])\s?\+"), " plus"),
     (("*", "×"), re.compile(r"(?<=[\d)])\s?[*×]\s?(?=[\d(])|(?<=\s)[*×](?=\s)"), " times "),
-    (("@",), re.compile(r"(?<!\w)@(?=\w)"), "at "),
+    (("@",), re.compile(r"(?<!\w)@(?=\w)|(?<=\s)@(?=\s)"), "at "),
+    ((":",), re.compile(r"(?<=[A-Za-z0-9]):(?=[A-Za-z0-9])"), " "),
     (("#",), re.compile(r"(?<![\w&])#(?=\d)"), "number "),
     (("-",), re.compile(r"(?<!\S)--?(?=[A-Za-z])"), _say_flag),
     (("(",), re.compile(r"(?<=\w)\((?=\S)"), " ("),

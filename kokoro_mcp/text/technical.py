@@ -26,6 +26,30 @@ _SLASHED = re.compile(r"(?<!\S)\S*[/\\]\S*")
 _LINE_SUFFIX = re.compile(r"(?::(\d+))(?::\d+)?$|#L(\d+)(?:-L?\d+)?$")
 _NUMBERS_ONLY = re.compile(r"\d+(?:[/\\]\d+)+")
 _DRIVE = re.compile(r"[A-Za-z]:\\")
+_SCHEME_PREFIX = re.compile(r"^[a-z]{2,10}:(?=/)")
+# "50 req/s", "$12k/month": a rate, said with "per".
+_PER_UNITS = {
+    "s": "second",
+    "sec": "second",
+    "second": "second",
+    "ms": "millisecond",
+    "min": "minute",
+    "minute": "minute",
+    "h": "hour",
+    "hr": "hour",
+    "hour": "hour",
+    "day": "day",
+    "d": "day",
+    "week": "week",
+    "wk": "week",
+    "mo": "month",
+    "month": "month",
+    "yr": "year",
+    "year": "year",
+    "user": "user",
+    "request": "request",
+    "req": "request",
+}
 
 # How to say an extension where the plain letters read badly; the rest are said as written.
 EXTENSIONS: dict[str, str] = {
@@ -76,7 +100,10 @@ _KEEP_CASE = frozenset(
 # Camel-case pieces that are acronyms written in title case ("getUserId").
 _ACRONYM_PIECES = {
     piece.title(): piece
-    for piece in ("ID", "API", "URL", "URI", "UI", "IO", "DB", "OS", "IP", "SQL", "CPU", "GPU")
+    for piece in (
+        *("ID", "API", "URL", "URI", "UI", "IO", "DB", "OS", "IP", "SQL", "CPU", "GPU"),
+        *("HTTP", "HTTPS", "HTML", "XML", "CSS", "SSH", "TCP", "UDP", "DNS", "TTS", "MCP"),
+    )
 }
 _ACRONYM_PIECES.update({"Ids": "IDs", "Apis": "APIs", "Urls": "URLs"})
 _RESPELL = {"spaCy": "spacy"}
@@ -117,7 +144,14 @@ def _email(match: re.Match[str]) -> str:
 
 def _slashed(match: re.Match[str]) -> str:
     lead, core, trail = _split_punct(match.group())
+    # "PULSE_SERVER=unix:/tmp/native": keep the name, shorten only the path after "=".
+    name, equals, value = core.rpartition("=")
+    if equals and ("/" in value or "\\" in value):
+        lead, core = f"{lead}{name}{equals}", _SCHEME_PREFIX.sub("", value)
     lower = core.lower()
+    head, slash, unit = core.rpartition("/")
+    if slash and head and unit.lower() in _PER_UNITS and "/" not in head:
+        return f"{lead}{head} per {_PER_UNITS[unit.lower()]}{trail}"
     if lower == "w/o":
         return f"{lead}without{trail}"
     if lower == "w/":
@@ -177,6 +211,8 @@ def _snake(match: re.Match[str]) -> str:
 
 def _camel(match: re.Match[str]) -> str:
     word = match.group()
+    if len(word) < 4:
+        return word  # hPa, mAh, kWh: units, not identifiers
     if word in _KEEP_CASE or (word.endswith("s") and word[:-1] in _KEEP_CASE):
         return _RESPELL.get(word, word)
     pieces = _CAMEL_SPLIT.sub(" ", word).split(" ")
