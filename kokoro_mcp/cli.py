@@ -35,8 +35,14 @@ def _speed(raw: str) -> float:
     from kokoro_mcp.engine.base import validate_speed
 
     try:
-        return validate_speed(float(raw))
-    except (ValueError, KokoroError) as error:
+        value = float(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"speed must be a number between 0.5 and 2.0 (1.0 is normal), got {raw!r}"
+        ) from None
+    try:
+        return validate_speed(value)
+    except KokoroError as error:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 

@@ -28,6 +28,7 @@ FIRST_PIECE_PHONEMES = 120  # re-split an over-long first piece so sound starts 
 AUDIO_CACHE_CHARS = 48  # cache whole audio only for short phrases ("Build finished.")
 AUDIO_CACHE_ENTRIES = 64
 PHONEME_CACHE_ENTRIES = 256
+_ENDS_CLAUSE = re.compile(r"[.,;:!?…—–)\"'»]\s*$")
 _CLAUSE_BREAK = re.compile(r"(?<=[,;:—–)])\s+")
 
 
@@ -142,8 +143,12 @@ class OnnxEngine(Engine):
         if len(text) <= AUDIO_CACHE_CHARS and cache_key in self._audio_cache:
             self._audio_cache.move_to_end(cache_key)
             return self._audio_cache[cache_key]
-        phonemes = self.phonemize(text, voice)
+        joins_next = not _ENDS_CLAUSE.search(text)
+        # A piece cut mid-clause would otherwise end in a falling, final-sounding tone;
+        # a trailing comma makes the model keep the voice up, as if the sentence goes on.
+        phonemes = self.phonemize(text + "," if joins_next else text, voice)
         samples = self.synthesize_phonemes(phonemes, voice, speed)
+        samples = trim_silence(samples, joins_next=joins_next)
         if len(text) <= AUDIO_CACHE_CHARS:
             samples.setflags(write=False)  # shared between plays: nobody may modify it
             self._audio_cache[cache_key] = samples
@@ -152,7 +157,7 @@ class OnnxEngine(Engine):
         return samples
 
     def synthesize_phonemes(self, phonemes: str, voice: str, speed: float) -> AudioArray:
-        """Run the model on a phoneme string (at most MAX_PHONEMES symbols)."""
+        """Run the model on a phoneme string (at most MAX_PHONEMES symbols); untrimmed."""
         if not phonemes:
             return np.zeros(0, dtype=np.float32)
         if self._session is None:
@@ -168,7 +173,7 @@ class OnnxEngine(Engine):
         audio = self._session.run(None, feeds)[0]
         samples = np.asarray(audio, dtype=np.float32).reshape(-1)
         np.clip(samples, -1.0, 1.0, out=samples)
-        return trim_silence(samples)
+        return samples
 
 
 def _halve(text: str) -> tuple[str, str]:

@@ -10,10 +10,15 @@ FRAME = SAMPLE_RATE // 100  # 10 ms analysis frames
 SILENCE_DB = -45.0  # frame RMS below this (dBFS) counts as silence
 LEAD_MARGIN = int(0.02 * SAMPLE_RATE)  # keep 20 ms before the first sound: no clipped onset
 TAIL_MARGIN = int(0.15 * SAMPLE_RATE)  # keep 150 ms after: the pause between chunks
+# A chunk cut mid-clause (no punctuation) must join the next one without an audible pause.
+JOIN_MARGIN = int(0.01 * SAMPLE_RATE)
 
 
-def trim_silence(samples: AudioArray) -> AudioArray:
-    """Return `samples` without leading/trailing silence beyond the margins."""
+def trim_silence(samples: AudioArray, *, joins_next: bool = False) -> AudioArray:
+    """Return `samples` without leading/trailing silence beyond the margins.
+
+    `joins_next`: the text continues mid-clause in the next chunk, so keep almost no tail.
+    """
     frames = len(samples) // FRAME
     if frames == 0:
         return samples
@@ -23,5 +28,6 @@ def trim_silence(samples: AudioArray) -> AudioArray:
     if loud.size == 0:
         return samples[:0]
     start = max(0, int(loud[0]) * FRAME - LEAD_MARGIN)
-    end = min(len(samples), (int(loud[-1]) + 1) * FRAME + TAIL_MARGIN)
+    tail = JOIN_MARGIN if joins_next else TAIL_MARGIN
+    end = min(len(samples), (int(loud[-1]) + 1) * FRAME + tail)
     return samples[start:end]
