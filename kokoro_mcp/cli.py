@@ -114,9 +114,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _configure_logging(debug: bool) -> None:
+def _configure_logging(debug: bool, command: str | None) -> None:
+    # The server logs its life to stderr (clients show it); one-shot commands stay quiet.
+    quiet = logging.INFO if command in (None, "serve") else logging.WARNING
     logging.basicConfig(
-        level=logging.DEBUG if debug else logging.INFO,
+        level=logging.DEBUG if debug else quiet,
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
@@ -171,7 +173,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     debug = "--debug" in (sys.argv[1:] if argv is None else argv)
     try:
         args = parser.parse_args(argv)
-        _configure_logging(args.debug)
+        _configure_logging(args.debug, args.command)
         return _dispatch(args)
     except UsageError as error:
         print(f"kokoro-mcp: {error}", file=sys.stderr)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from kokoro_mcp.config import Settings
 from kokoro_mcp.engine import Engine, create_engine
-from kokoro_mcp.errors import AudioDeviceError, InvalidInputError
+from kokoro_mcp.errors import InvalidInputError
 from kokoro_mcp.wav import write_wav
 
 logger = logging.getLogger(__name__)
@@ -52,30 +52,11 @@ def _write(engine: Engine, settings: Settings, text: str, output: Path) -> int:
 
 
 def _play(engine: Engine, settings: Settings, text: str) -> int:
-    from kokoro_mcp.speaker import Speaker
+    from kokoro_mcp.speaker import speak_blocking
 
-    speaker = Speaker(
-        engine,
-        device=settings.device,
-        keep_alive=False,
-        max_queue=settings.max_queue,
-        default_voice=settings.voice,
-        default_speed=settings.speed,
+    speak_blocking(
+        engine, text, voice=settings.voice, speed=settings.speed, device=settings.device
     )
-    speaker.start()
-    try:
-        status = speaker.status()
-        if not status.audio.ok:
-            raise AudioDeviceError(
-                f"no audio output: {status.audio.problem}. {status.audio.hint or ''}"
-                " To get a file instead, add --output speech.wav."
-            )
-        utterance = speaker.speak(text, settings.voice, settings.speed)
-        utterance.wait()
-        if utterance.state == "failed":
-            raise AudioDeviceError(f"playback failed: {utterance.error}")
-    finally:
-        speaker.close()
     return 0
 
 
