@@ -22,10 +22,11 @@ FIRST_CHUNK_WORDS = 6
 MAX_CHARS = 280
 MIN_CHARS = 40
 GROWTH = 2.0
+FIRST_CHUNK_CJK_CHARS = 16
 
 # A sentence ends at terminal punctuation (with closing quotes/brackets) before a space.
 _SENTENCE_END = re.compile(r"[.!?…。！？]+[\"'”’)\]]*(?=\s)|[。！？]+")
-_CLAUSE_END = re.compile(r"[,;:、，；：]+[\"'”’)\]]*(?=\s)|\s[—–]\s")
+_CLAUSE_END = re.compile(r"[,;:]+[\"'”’)\]]*(?=\s)|\s[—–]\s|[、，；：]+")
 _WORD = re.compile(r"\S+")
 _SPACE = re.compile(r"\s")
 
@@ -41,6 +42,11 @@ _WEAK_ENDINGS = frozenset(
     " been am will would can could should shall may might must do does did has have had not"
     " no if when while because about over under after before between through".split()
 )
+
+
+def _is_cjk(char: str) -> bool:
+    code = ord(char)
+    return 0x3040 <= code <= 0x30FF or 0x3400 <= code <= 0x9FFF or 0xAC00 <= code <= 0xD7AF
 
 
 def _is_sentence_end(text: str, match: re.Match[str]) -> bool:
@@ -130,6 +136,8 @@ def _chunk_end(text: str, start: int, budget: int) -> int:
     space = _last_space(text, start, limit)
     if space != -1:
         return space
+    if _is_cjk(text[limit - 1]):
+        return limit  # scripts written without spaces: any character boundary will do
     # One word longer than the budget: emit it whole.
     match = _SPACE.search(text, limit)
     return match.start() if match else len(text)
@@ -166,7 +174,10 @@ def split_chunks(
         if first:
             end = _first_chunk_end(text, pos, first_chunk_words)
             first = False
-            if end - pos > max_chars:
+            if _is_cjk(text[pos]) and end - pos > FIRST_CHUNK_CJK_CHARS:
+                # No spaces to count words by: a few characters, cut at punctuation if any.
+                end = _chunk_end(text, pos, min(max_chars, FIRST_CHUNK_CJK_CHARS))
+            elif end - pos > max_chars:
                 end = _chunk_end(text, pos, max_chars)
         else:
             budget = min(max_chars, max(MIN_CHARS, int(previous * growth)))
