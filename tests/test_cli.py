@@ -55,12 +55,22 @@ def test_say_reads_stdin(tmp_path: Path, model_dir: Path) -> None:
         (["say", "--speed", "fast", "hi"], {}, 2, "speed must be a number"),
         (["--bogus"], {}, 2, "unrecognized arguments: --bogus"),
         (["model"], {}, 2, "model needs a subcommand"),
-        (["say", "-o", "/nonexistent/dir/x.wav", "hi"], {}, 1, "folder /nonexistent/dir does not exist"),
+        (
+            ["say", "-o", "/nonexistent/dir/x.wav", "hi"],
+            {},
+            1,
+            "folder /nonexistent/dir does not exist",
+        ),
         (["say", "-v", "af_hart", "-o", "x.wav", "hi"], {}, 1, "Did you mean af_heart"),
         (["voices"], {"KOKORO_MCP_SPEED": "9"}, 1, "KOKORO_MCP_SPEED or --speed"),
         (["voices"], {"KOKORO_MCP_KEEP_ALIVE": "maybe"}, 1, "is not a boolean"),
         (["voices"], {"KOKORO_MCP_MODE": "shout"}, 1, "mode must be one of interrupt, queue"),
-        (["say", "--model-dir", "/nonexistent", "-o", "x.wav", "hi"], {}, 1, "`kokoro-mcp model install`"),
+        (
+            ["say", "--model-dir", "/nonexistent", "-o", "x.wav", "hi"],
+            {},
+            1,
+            "`kokoro-mcp model install`",
+        ),
     ],
 )
 def test_bad_usage_gets_one_clear_line(

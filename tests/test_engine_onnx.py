@@ -62,8 +62,11 @@ def test_chunked_paragraph_matches_whole_transcript(onnx_engine: OnnxEngine) -> 
     assert len(chunks) >= 3, "a paragraph should stream as several chunks"
     assert len(chunks[0].text.split()) <= 10, "the first chunk must be short"
     chunked = transcribe(np.concatenate([c.samples for c in chunks]))
-    whole = transcribe(onnx_engine.synthesize_phonemes(
-        onnx_engine.phonemize(paragraph, "af_heart")[:MAX_PHONEMES], "af_heart", 1.0))
+    whole = transcribe(
+        onnx_engine.synthesize_phonemes(
+            onnx_engine.phonemize(paragraph, "af_heart")[:MAX_PHONEMES], "af_heart", 1.0
+        )
+    )
     assert word_error_rate(paragraph, chunked) <= 0.15, chunked
     assert word_error_rate(whole, chunked) <= 0.2, (whole, chunked)
 

@@ -148,7 +148,10 @@ def test_truncated_model_file_gives_a_clear_error(tmp_path: Path, model_dir: Pat
 
 
 def test_cli_model_install_path_and_verify(tmp_path: Path, voices_tarball: Path) -> None:
-    env = {"KOKORO_MCP_MODEL_DIR": str(tmp_path / "m"), "KOKORO_MCP_VOICES_TARBALL": str(voices_tarball)}
+    env = {
+        "KOKORO_MCP_MODEL_DIR": str(tmp_path / "m"),
+        "KOKORO_MCP_VOICES_TARBALL": str(voices_tarball),
+    }
     run = lambda *args: subprocess.run(  # noqa: E731
         [sys.executable, "-m", "kokoro_mcp", *args],
         capture_output=True,
