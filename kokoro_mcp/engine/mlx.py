@@ -10,6 +10,7 @@ kokoro_mcp.model.mlx_layout); nothing is fetched from a model hub.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections import OrderedDict
@@ -214,6 +215,10 @@ class MlxEngine(Engine):
 
 def _load_model(root: Path) -> Any:
     """mlx-audio's own loader on a local folder (a Path never reaches a model hub)."""
+    # Belt and braces: should mlx-audio ever reach for a hub, fail instead of downloading,
+    # unless the user has allowed it by setting HF_HUB_OFFLINE themselves. (The hub client
+    # reads this when first imported, which is normally here.)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
     try:
         from mlx_audio.tts.utils import load_model
     except ImportError as error:
