@@ -15,12 +15,20 @@ bias is the numerator of the quantizer's Div(bias, scale) chain, so it is used u
 
 Only stride-1, group-1 convolutions with >= MIN_IN_CHANNELS input channels are rewritten: the
 few small ones (noise convs, F0/N convs with 1 or 22 channels) gain nothing from a GEMM.
+
+x86 CPUs without VNNI run u8 x s8 products through VPMADDUBSW, which adds pairs of products in
+int16 and saturates when both are large (255 * 127 * 2 > 32767). The model's own MatMulInteger
+weights are 7-bit for that reason (reduce_range). `recommended_weight_bits()` says which width
+this CPU can take exactly; with 7 bits the centered weights are halved (rounded, |w| <= 64) and
+the scale doubled, which costs one bit of weight precision but can never saturate.
 """
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
+import platform
 import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -37,6 +45,7 @@ from kokoro_mcp.errors import ModelError
 logger = logging.getLogger(__name__)
 
 MIN_IN_CHANNELS = 64
+WEIGHT_BITS = (7, 8)
 FAST_MODEL_SUFFIX = ".fast.onnx"
 _TAG = "im2col"  # marks names this module creates
 
@@ -47,6 +56,7 @@ class RewriteReport:
 
     rewritten: int
     kept: int
+    weight_bits: int = 8
     kept_reasons: dict[str, int] = field(default_factory=dict)  # reason -> count
     nodes_before: int = 0
     nodes_after: int = 0
@@ -58,12 +68,40 @@ def fast_model_path(src: Path) -> Path:
     return src.with_name(src.name.removesuffix(".onnx") + FAST_MODEL_SUFFIX)
 
 
-def rewrite_model(src: Path, dst: Path) -> RewriteReport:
+def recommended_weight_bits() -> int:
+    """8 where int8 dot products are exact (VNNI on x86, or not x86 at all), else 7."""
+    if platform.machine().lower() not in ("x86_64", "amd64", "i386", "i686", "x86"):
+        return 8
+    return 8 if _cpu_has_vnni() else 7
+
+
+def _cpu_has_vnni() -> bool:
+    # numpy detects CPU features on every OS (the private module moved in numpy 2), but it has
+    # no flag for AVX-VNNI without AVX-512; Linux's cpuinfo covers that case.
+    for module in ("numpy._core._multiarray_umath", "numpy.core._multiarray_umath"):
+        try:
+            features = getattr(importlib.import_module(module), "__cpu_features__", None)
+        except ImportError:
+            continue
+        if isinstance(features, dict) and features.get("AVX512VNNI"):
+            return True
+    try:
+        flags = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace").split()
+    except OSError:
+        return False  # unknown: the 7-bit graph is exact everywhere
+    return "avx512_vnni" in flags or "avx_vnni" in flags
+
+
+def rewrite_model(src: Path, dst: Path, *, weight_bits: int = 8) -> RewriteReport:
     """Read the int8 model at `src`, rewrite eligible ConvInteger nodes, write `dst` atomically.
 
-    Deterministic: the same input gives byte-identical output. Raises ModelError when `src`
-    can't be read or the rewritten graph fails ONNX validation (then `dst` is left untouched).
+    `weight_bits` 8 keeps the weights exactly; 7 is for x86 CPUs without VNNI (see the module
+    docstring and `recommended_weight_bits()`). Deterministic: the same input gives
+    byte-identical output. Raises ModelError when `src` can't be read or the rewritten graph
+    fails ONNX validation (then `dst` is left untouched).
     """
+    if weight_bits not in WEIGHT_BITS:
+        raise ValueError(f"weight_bits must be 7 or 8, got {weight_bits!r}")
     started = time.perf_counter()
     try:
         model = onnx.load(str(src))
@@ -73,7 +111,7 @@ def rewrite_model(src: Path, dst: Path) -> RewriteReport:
             "`kokoro-mcp model install`"
         ) from exc
     nodes_before = len(model.graph.node)
-    counts = rewrite_graph(model.graph)
+    counts = rewrite_graph(model.graph, weight_bits=weight_bits)
     try:
         onnx.checker.check_model(model)
     except onnx.checker.ValidationError as exc:
@@ -86,15 +124,17 @@ def rewrite_model(src: Path, dst: Path) -> RewriteReport:
     report = RewriteReport(
         rewritten=counts.get("rewritten", 0),
         kept=sum(kept_reasons.values()),
+        weight_bits=weight_bits,
         kept_reasons=kept_reasons,
         nodes_before=nodes_before,
         nodes_after=len(model.graph.node),
         seconds=time.perf_counter() - started,
     )
     logger.info(
-        "rewrote %d of %d ConvInteger nodes (%s) into %s in %.1f s",
+        "rewrote %d of %d ConvInteger nodes (%d-bit weights; %s) into %s in %.1f s",
         report.rewritten,
         report.rewritten + report.kept,
+        weight_bits,
         ", ".join(f"{n} kept: {why}" for why, n in kept_reasons.items()) or "none kept",
         dst,
         report.seconds,
@@ -102,7 +142,7 @@ def rewrite_model(src: Path, dst: Path) -> RewriteReport:
     return report
 
 
-def rewrite_graph(graph: onnx.GraphProto) -> Counter[str]:
+def rewrite_graph(graph: onnx.GraphProto, *, weight_bits: int = 8) -> Counter[str]:
     """Rewrite `graph` in place; return a count per outcome ("rewritten" or the kept reason)."""
     index = _GraphIndex(graph)
     outcomes: Counter[str] = Counter()
@@ -114,7 +154,7 @@ def rewrite_graph(graph: onnx.GraphProto) -> Counter[str]:
     for conv in list(graph.node):
         if conv.op_type != "ConvInteger" or conv.domain not in ("", "ai.onnx"):
             continue
-        plan = _plan(conv, index)
+        plan = _plan(conv, index, weight_bits)
         if isinstance(plan, str):
             outcomes[plan] += 1
             logger.debug("kept %s: %s", conv.name, plan)
@@ -142,6 +182,7 @@ class _Plan:
     wcol: np.ndarray[Any, np.dtype[np.int8]]  # [K*Cin, Cout]
     bias: np.ndarray[Any, np.dtype[np.float32]] | None  # [Cout] float, unquantized
     scale: str  # x_scale * w_scale tensor
+    scale_factor: float  # 2.0 when the weights were halved to 7 bits
     kernel: int
     dilation: int
     pads: tuple[int, int]
@@ -174,7 +215,7 @@ class _GraphIndex:
         return None if init is None else numpy_helper.to_array(init)
 
 
-def _plan(conv: onnx.NodeProto, index: _GraphIndex) -> _Plan | str:
+def _plan(conv: onnx.NodeProto, index: _GraphIndex, weight_bits: int) -> _Plan | str:
     """Check that `conv` and the nodes after it match the quantizer's pattern; else say why not."""
     attrs = {a.name: helper.get_attribute_value(a) for a in conv.attribute}
     if len(conv.input) != 4 or not conv.input[3]:
@@ -229,8 +270,14 @@ def _plan(conv: onnx.NodeProto, index: _GraphIndex) -> _Plan | str:
     centered = weights.astype(np.int16) - np.int16(w_zero.reshape(()))
     if centered.min() < -128 or centered.max() > 127:
         return "weights outside int8 after centering"
+    scale_factor = 1.0
+    if weight_bits == 7:  # |w| <= 64: two products of 255 * 64 still fit int16
+        centered = np.clip(np.round(centered / 2.0), -64, 64).astype(np.int16)
+        scale_factor = 2.0
     wcol = centered.transpose(2, 1, 0).reshape(kernel * c_in, c_out).astype(np.int8)
-    return _Plan(conv, chain, wcol, bias, scale, int(kernel), dilation, pads, mul.output[0])
+    return _Plan(
+        conv, chain, wcol, bias, scale, scale_factor, int(kernel), dilation, pads, mul.output[0]
+    )
 
 
 def _float_bias(
@@ -295,7 +342,11 @@ def _build(plan: _Plan) -> tuple[list[onnx.NodeProto], list[TensorProto]]:
         rows = node("Reshape", [windows, const("cols_shape", shape)], "cols")  # [1, L', K*Cin]
     product = node("MatMulInteger", [rows, const("wcol", plan.wcol), x_zero], "matmul")
     result = node("Cast", [product], "matmul_float", to=TensorProto.FLOAT)
-    result = node("Mul", [result, plan.scale], "scaled")
+    scale = plan.scale
+    if plan.scale_factor != 1.0:  # a scalar Mul; the big one below still fuses
+        factor = const("scale_factor", np.array(plan.scale_factor, dtype=np.float32))
+        scale = node("Mul", [scale, factor], "scale")
+    result = node("Mul", [result, scale], "scaled")
     if plan.bias is not None:
         result = node("Add", [result, const("bias", plan.bias)], "biased")
     transpose = helper.make_node(
