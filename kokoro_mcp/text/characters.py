@@ -11,6 +11,10 @@ import re
 
 logger = logging.getLogger(__name__)
 
+# Terminal escape sequences (colors, cursor moves, titles) from pasted tool output.
+_ANSI = re.compile(
+    r"\x1b\[[0-?]{0,40}[ -/]{0,10}[@-~]|\x1b\][^\x07\x1b]{0,500}(?:\x07|\x1b\\)?|\x1b[@-_]"
+)
 _LINE_BREAKS = re.compile(r"\r\n?|[\x0b\x0c\x85\u2028\u2029]")
 _SPACES = re.compile(r"[\t\xa0\u1680\u2000-\u200a\u202f\u205f\u3000]")
 
@@ -37,6 +41,8 @@ _STRAY_JOINER = re.compile(r"(?<!\w)[\u200c\u200d]+|[\u200c\u200d]+(?!\w)")
 
 def clean_characters(text: str) -> str:
     """Normalize line breaks and spaces; drop control characters, format characters, emoji."""
+    if "\x1b" in text:
+        text = _ANSI.sub("", text)
     text = _LINE_BREAKS.sub("\n", text)
     text = _SPACES.sub(" ", text)
     # A space, not nothing: emoji often stand in for a word ("✅Done").

@@ -106,9 +106,11 @@ _LANGUAGES = {
 _PLAIN_LANGUAGES = frozenset({"", "text", "txt", "plain", "plaintext", "output", "log", "none"})
 
 # Inline markdown. Quantifiers are bounded so a line full of "[" or "<" stays linear.
-_IMAGE = re.compile(r"!\[([^\]\n]{0,300})\]\([^)\n]{0,2000}\)")
+# Brackets are excluded inside the scanned parts so a run of "[" or "(" fails at once.
+_IMAGE = re.compile(r"!\[([^\[\]\n]{0,300})\]\([^()\s]{0,2000}(?:\s+\"[^\"\n]{0,300}\")?\)")
 _LINK = re.compile(
-    r"\[([^\]\n]{1,300})\](?:\([^)\s]{0,2000}(?:\s+\"[^\"\n]{0,300}\")?\)|\[[^\]\n]{0,100}\])"
+    r"\[([^\[\]\n]{1,300})\]"
+    r"(?:\([^()\s\[\]]{0,2000}(?:\s+\"[^\"\n]{0,300}\")?\)|\[[^\[\]\n]{0,100}\])"
 )
 _FOOTNOTE = re.compile(r"\[\^[^\]\s]{1,50}\]")
 _AUTOLINK = re.compile(r"<((?:https?|ftp)://[^\s<>]{1,2000}|[\w.+-]{1,64}@[\w.-]{1,255})>")
@@ -125,9 +127,7 @@ _TAG_NAMES = (
     "|span|strike|strong|sub|summary|sup|table|tbody|td|textarea|tfoot|th|thead|tr|tt|u|ul"
     "|var|video"
 )
-_HTML_TAG = re.compile(
-    rf"</?(?:{_TAG_NAMES})(?:\s[^<>\n]{{0,500}})?/?>|<!--.{{0,2000}}?-->", re.IGNORECASE
-)
+_HTML_TAG = re.compile(rf"</?(?:{_TAG_NAMES})(?:\s[^<>\n]{{0,500}})?/?>", re.IGNORECASE)
 _EMPHASIS = re.compile(r"(?<!\w)(?:\*+|_+|~~)(?=[^\s*_~])|(?<=[^\s*_~])(?:\*+|_+|~~)(?!\w)")
 _BACKTICKS = re.compile(r"`+")
 _HTML_ENTITIES = {
@@ -141,8 +141,24 @@ _HTML_ENTITIES = {
 _ENTITY = re.compile(r"&(?:nbsp|amp|lt|gt|quot|#39);")
 
 
+def _strip_comments(text: str) -> str:
+    """Drop `<!-- ... -->` with plain finds: a regex would rescan after every unclosed one."""
+    parts: list[str] = []
+    pos = 0
+    while (start := text.find("<!--", pos)) != -1:
+        end = text.find("-->", start + 4)
+        if end == -1:
+            break
+        parts.append(text[pos:start])
+        pos = end + 3
+    parts.append(text[pos:])
+    return " ".join(parts)
+
+
 def strip_inline(text: str) -> str:
     """Remove inline markdown: links and images keep their text, emphasis and code marks go."""
+    if "<!--" in text:
+        text = _strip_comments(text)
     text = _IMAGE.sub(r"\1", text)
     text = _FOOTNOTE.sub("", text)
     text = _LINK.sub(r"\1", text)
@@ -313,7 +329,7 @@ class _BlockParser:
         error = _trace_error_line(body)
         if error:
             yield error
-        elif self.code_blocks == "placeholder":
+        elif self.code_blocks == "placeholder" and any(line.strip() for line in body):
             yield _code_placeholder(language)
 
     def table(self, header_line: str, lines: Iterator[str]) -> Generator[str, None, str | None]:

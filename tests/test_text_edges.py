@@ -1,0 +1,175 @@
+"""prepare_text at the edges: nothing to say, odd characters, other scripts, huge inputs."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from kokoro_mcp.text import prepare_text, split_chunks
+
+from .test_text_prepare import AGENT_OUTPUTS
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   \n\t  \r\n ",
+        "🎉🚀✅👍🏽",
+        "👨‍👩‍👧 ❤️ 🇺🇸",
+        "\x00\x01\x02\x7f\x1b[31m\x1b[0m",
+        "\u200b\u200e\ufeff",
+        "# \n\n---\n\n***",
+        "- \n- \n> ",
+        "<!-- only a comment -->",
+        "```\n```",
+    ],
+)
+def test_nothing_to_say_gives_empty_text(text: str) -> None:
+    assert prepare_text(text) == ""
+    assert list(split_chunks(prepare_text(text))) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("```js\nconsole.log(1)\n```", "JavaScript code block skipped."),
+        ("```\nmake build\n```", "Code block skipped."),
+        ("```weird-lang!\nx\n```", "Code block skipped."),
+        ("```elm\nmain = text\n```", "Elm code block skipped."),
+        (
+            "Run this:\n\n```sh\nmake\n```\n\nThen wait.",
+            "Run this. Shell code block skipped. Then wait.",
+        ),
+    ],
+)
+def test_code_blocks_become_a_short_placeholder(text: str, expected: str) -> None:
+    assert prepare_text(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("```python\nprint(1)\n```", ""),
+        ("Run this:\n\n```sh\nmake\n```\n\nThen wait.", "Run this. Then wait."),
+        ("Before.\n```\nunclosed code runs to the end\nstill code", "Before."),
+    ],
+)
+def test_code_blocks_can_be_skipped(text: str, expected: str) -> None:
+    assert prepare_text(text, code_blocks="skip") == expected
+
+
+def test_a_traceback_inside_a_code_block_keeps_its_error_line() -> None:
+    text = (
+        "It fails with:\n\n```\nTraceback (most recent call last):\n"
+        '  File "/app/main.py", line 9, in <module>\n    main()\n'
+        "KeyError: 'voice'\n```"
+    )
+    assert prepare_text(text) == "It fails with. Key Error: 'voice'."
+
+
+def test_unknown_code_block_mode_is_rejected() -> None:
+    with pytest.raises(ValueError, match="code_blocks must be 'placeholder' or 'skip'"):
+        prepare_text("hi", code_blocks="read")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("he\x00llo wor\u200bld", "hello world."),
+        ("Red \x1b[31merror\x1b[0m here", "Red error here."),
+        ("tab\tseparated\x0bvalues", "tab separated values."),
+        ("soft\u00adhyphen and\u00a0nbsp", "softhyphen and nbsp."),
+        ("\ufeffHello", "Hello."),
+        ("Hello\u2028World", "Hello. World."),
+        ("x\r\ny\rz", "x y z."),
+        ("👍🏽 Good job 👨‍👩‍👧", "Good job."),
+        ("1️⃣ Step one", "1 Step one."),
+        ("✅Done", "Done."),
+    ],
+)
+def test_control_characters_and_emoji_are_removed(text: str, expected: str) -> None:
+    assert prepare_text(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("你好，世界。", "你好，世界。"),
+        ("你好世界", "你好世界。"),
+        ("日本語のテキストです。English follows.", "日本語のテキストです。English follows."),
+        ("안녕하세요", "안녕하세요。"),
+        ("مرحبا بالعالم", "مرحبا بالعالم."),
+        ("שלום עולם", "שלום עולם."),
+        ("\u200fשלום\u200f עולם", "שלום עולם."),  # bidi marks go, letters stay
+        ("می\u200cخواهم بروم", "می\u200cخواهم بروم."),  # ZWNJ shapes Persian: kept
+        ("Привет, мир", "Привет, мир."),
+        ("Ünïcödé café naïve", "Ünïcödé café naïve."),
+    ],
+)
+def test_other_scripts_pass_through(text: str, expected: str) -> None:
+    assert prepare_text(text) == expected
+
+
+@pytest.mark.parametrize("text", [str(param.values[0]) for param in AGENT_OUTPUTS])
+def test_every_result_is_plain_sentences(text: str) -> None:
+    spoken = prepare_text(text)
+    assert spoken[-1] in ".!?…。", spoken
+    assert not set(spoken) & set("`*#|[]{}<>_\\^~\n\t"), spoken
+    assert "  " not in spoken
+    assert "://" not in spoken
+
+
+def test_long_opaque_tokens_are_not_spelled_out() -> None:
+    token = "eyJhbGciOiJIUzI1NiJ9eyJzdWIiOiIxMjM0NTY3ODkwIn0SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV"
+    assert prepare_text(f"Use the token {token} once.") == "Use the token a long string once."
+    digest = "6e742170d309016e5891a994e1ce1559c702a2ccd0075e67ef7157974f6406cb"
+    assert prepare_text(f"sha256 {digest}") == "sha256 6e74217."
+
+
+def _mixed_markdown_megabyte() -> str:
+    unit = "\n\n".join(str(param.values[0]) for param in AGENT_OUTPUTS) + "\n\n"
+    return (unit * (1_000_000 // len(unit) + 1))[:1_000_000]
+
+
+def test_a_megabyte_of_mixed_markdown_prepares_in_seconds() -> None:
+    text = _mixed_markdown_megabyte()
+    started = time.perf_counter()
+    spoken = prepare_text(text)
+    elapsed = time.perf_counter() - started
+    # ~1 s when the 2-core box is quiet; the margin is for a busy box.
+    assert elapsed < 10.0, f"{elapsed:.1f} s for 1 MB"
+    assert len(spoken) > 300_000
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[" * 1_000_000,
+        "<a " * 333_333,
+        "a_" * 500_000,
+        "*a" * 500_000,
+        "1-" * 500_000,
+        "a." * 500_000,
+        "1:2" * 333_333,
+        "a@" * 500_000,
+        "!?" * 500_000,
+        "| a |\n" * 160_000,
+        "http://" + "a/" * 500_000,
+        "x" * 1_000_000,
+        "aB" * 500_000,
+        "```\n" + "code\n" * 200_000,
+    ],
+    ids=[
+        "brackets", "tags", "underscores", "stars", "dashes", "dots", "colons", "ats",
+        "marks", "table", "url", "one-word", "camel", "code",
+    ],
+)  # fmt: skip
+def test_pathological_megabytes_stay_linear(text: str) -> None:
+    started = time.perf_counter()
+    spoken = prepare_text(text)
+    elapsed = time.perf_counter() - started
+    assert elapsed < 10.0, f"{elapsed:.1f} s"
+    first = next(split_chunks(spoken), "")
+    assert len(first) <= len(spoken)
