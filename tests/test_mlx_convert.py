@@ -195,7 +195,7 @@ def test_a_rewritten_graph_is_refused(model_dir: Path, tmp_path: Path) -> None:
     if not fast.is_file():
         pytest.skip("no rewritten graph installed")
     vocab = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))["vocab"]
-    with pytest.raises(ModelError, match="not the int8 Kokoro v1.0 export"):
+    with pytest.raises(ModelError, match=r"not the int8 Kokoro v1\.0 export"):
         convert_onnx_to_mlx(fast, model_dir / VOICES_DIR, vocab, tmp_path / "out")
     assert not (tmp_path / "out").exists()
 
