@@ -18,7 +18,7 @@ AGENT_OUTPUTS = [
             "I **fixed** the bug in `src/kokoro_mcp/cli.py` — see "
             "https://github.com/foo/bar/pull/12."
         ),
-        "Summary. I fixed the bug in cli dot py — see github dot com.",
+        "Summary. I fixed the bug in CLI dot py — see github dot com.",
         id="heading_bold_path_url",
     ),
     pytest.param(
@@ -314,7 +314,7 @@ AGENT_OUTPUTS = [
     ),
     pytest.param(
         "The API returns HTTP 404 when the `voice_id` is unknown, and HTTP 500 on model errors.",
-        "The API returns HTTP 404 when the voice id is unknown, and HTTP 500 on model errors.",
+        "The API returns HTTP 404 when the voice ID is unknown, and HTTP 500 on model errors.",
         id="http_status_codes",
     ),
     pytest.param(

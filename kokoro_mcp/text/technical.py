@@ -106,6 +106,18 @@ _ACRONYM_PIECES = {
     )
 }
 _ACRONYM_PIECES.update({"Ids": "IDs", "Apis": "APIs", "Urls": "URLs"})
+# Lower-case identifier parts that are acronyms; spelled, they read as words ("cli" ->
+# "clai"). Only applied to pieces of identifiers and file names, never to prose.
+_ACRONYM_PIECES.update(
+    {w: w.upper() for w in ("cli", "api", "ui", "io", "id", "url", "uri", "gui", "tts", "ai")}
+)
+_ACRONYM_PIECES.update({"ids": "IDs", "apis": "APIs", "urls": "URLs"})
+
+
+def _say_pieces(pieces: list[str]) -> list[str]:
+    return [_ACRONYM_PIECES.get(piece, piece) for piece in pieces]
+
+
 _RESPELL = {"spaCy": "spacy"}
 _CAPS_WORDS = {"TODO": "to-do", "TODOS": "to-dos", "FIXME": "fix me", "WIP": "work in progress"}
 _CAPS = re.compile(r"(?<![\w-])[A-Z]{4,}(?![\w-])")
@@ -188,9 +200,10 @@ def say_extension(extension: str) -> str:
 
 
 def _filename(match: re.Match[str]) -> str:
-    name = match.group(1).replace(".", " dot ")
-    if name.isupper():
-        name = name.lower()  # README, LICENSE: words, not letters
+    stem = match.group(1)
+    if stem.isupper():
+        stem = stem.lower()  # README, LICENSE: words, not letters
+    name = " dot ".join(_say_pieces(stem.split(".")))
     spoken = f"{name} dot {say_extension(match.group(2))}"
     return f"{spoken}, line {match.group(3)}" if match.group(3) else spoken
 
@@ -206,7 +219,7 @@ def _snake(match: re.Match[str]) -> str:
     words = [w for w in match.group().split("_") if w]
     if all(w.isupper() or w.isdigit() for w in words) and any(len(w) > 3 for w in words):
         words = [w.lower() for w in words]  # SCREAMING_SNAKE: words, not letters
-    return " ".join(words)
+    return " ".join(_say_pieces(words))
 
 
 def _camel(match: re.Match[str]) -> str:
@@ -216,7 +229,7 @@ def _camel(match: re.Match[str]) -> str:
     if word in _KEEP_CASE or (word.endswith("s") and word[:-1] in _KEEP_CASE):
         return _RESPELL.get(word, word)
     pieces = _CAMEL_SPLIT.sub(" ", word).split(" ")
-    return " ".join(_ACRONYM_PIECES.get(piece, piece) for piece in pieces)
+    return " ".join(_say_pieces(pieces))
 
 
 def _caps_word(match: re.Match[str]) -> str:
