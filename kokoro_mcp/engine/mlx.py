@@ -11,31 +11,18 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
-import time
-from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from kokoro_mcp.engine.base import AudioArray, Engine, VoiceInfo
+from kokoro_mcp.engine.base import AudioArray, VoiceInfo
+from kokoro_mcp.engine.kokoro import KokoroEngine
 from kokoro_mcp.engine.mlx_thread import MlxThread
-from kokoro_mcp.engine.onnx import (
-    AUDIO_CACHE_CHARS,
-    AUDIO_CACHE_ENTRIES,
-    FIRST_PIECE_PHONEMES,
-    MAX_PHONEMES,
-    PHONEME_CACHE_ENTRIES,
-    _halve,
-)
-from kokoro_mcp.engine.trim import trim_silence
 from kokoro_mcp.errors import ModelError
-from kokoro_mcp.g2p import Phonemizer, language_letter
 from kokoro_mcp.model.mlx_convert import CONVERT_COMMAND, VOICE_TENSOR
 from kokoro_mcp.model.mlx_layout import MlxFiles, locate_mlx_model
-from kokoro_mcp.model.paths import resolve_model_dir
 from kokoro_mcp.voices import describe_voice
 
 logger = logging.getLogger(__name__)
@@ -44,24 +31,18 @@ STYLE_ROWS = 510  # a voice holds one style vector per phoneme count 0..509
 INSTALL_MLX = "pip install 'kokoro-mcp[mlx]'"
 
 
-class MlxEngine(Engine):
+class MlxEngine(KokoroEngine):
     """Loads mlx-audio's Kokoro once; every MLX call runs on one dedicated thread."""
 
     name = "mlx"
 
     def __init__(self, model_dir: Path | None = None, *, convert: bool = True) -> None:
-        self.model_dir = resolve_model_dir(model_dir)
+        super().__init__(model_dir)
         self.convert = convert  # derive the mlx folder from the ONNX install when missing
         self._files: MlxFiles | None = None
         self._thread = MlxThread()
         self._model: Any = None  # touched only on the MLX thread
         self._voice_packs: dict[str, Any] = {}  # mx.array per voice, MLX thread only
-        self._phonemizer: Phonemizer | None = None
-        self._phoneme_cache: OrderedDict[tuple[str, str], str] = OrderedDict()
-        self._audio_cache: OrderedDict[tuple[str, str, float], AudioArray] = OrderedDict()
-        self._load_lock = threading.Lock()
-        self._loaded = threading.Event()
-        self.load_seconds: dict[str, float] = {}
 
     # -- loading -------------------------------------------------------------------------
 
@@ -70,32 +51,15 @@ class MlxEngine(Engine):
             self._files = locate_mlx_model(self.model_dir, convert=self.convert)
         return self._files
 
-    def load(self) -> None:
-        with self._load_lock:
-            if self._loaded.is_set():
-                return
-            started = time.perf_counter()
-            files = self.files()
-            self.load_seconds["locate"] = time.perf_counter() - started
-            started = time.perf_counter()
-            self._model = self._thread.run(lambda: _load_model(files.root))
-            self.load_seconds["model"] = time.perf_counter() - started
-            started = time.perf_counter()
-            phonemizer = Phonemizer(files.spacy_dir)
-            phonemizer.load()
-            self._phonemizer = phonemizer
-            self.load_seconds["g2p"] = time.perf_counter() - started
-            self._loaded.set()
-            logger.info(
-                "Kokoro (mlx) loaded from %s (model %.2f s, G2P %.2f s)",
-                files.root,
-                self.load_seconds["model"],
-                self.load_seconds["g2p"],
-            )
+    def _load_weights(self) -> None:
+        files = self.files()
+        self._model = self._thread.run(lambda: _load_model(files.root))
 
-    @property
-    def loaded(self) -> bool:
-        return self._loaded.is_set()
+    def _vocab(self) -> dict[str, int]:
+        return self.files().vocab
+
+    def _spacy_dir(self) -> Path | None:
+        return self.files().spacy_dir
 
     @property
     def mlx_thread_ident(self) -> int | None:
@@ -143,68 +107,10 @@ class MlxEngine(Engine):
             self._voice_packs[voice] = pack
         return pack
 
-    # -- text -> phonemes (the ONNX backend's rules) --------------------------------------
-
-    def phonemize(self, text: str, voice: str) -> str:
-        key = (text, voice[:1])
-        cached = self._phoneme_cache.get(key)
-        if cached is not None:
-            self._phoneme_cache.move_to_end(key)
-            return cached
-        if self._phonemizer is None:
-            self.load()
-        assert self._phonemizer is not None
-        vocab = self.files().vocab
-        raw = self._phonemizer.phonemize(text, voice)
-        phonemes = "".join(symbol for symbol in raw if symbol in vocab).strip()
-        self._phoneme_cache[key] = phonemes
-        if len(self._phoneme_cache) > PHONEME_CACHE_ENTRIES:
-            self._phoneme_cache.popitem(last=False)
-        return phonemes
-
-    def split_for_model(self, text: str, voice: str, first: bool) -> Iterator[str]:
-        language_letter(voice)  # unsupported languages fail before any work
-        limit = FIRST_PIECE_PHONEMES if first else MAX_PHONEMES
-        yield from self._split(text, voice, limit)
-
-    def _split(self, text: str, voice: str, limit: int) -> Iterator[str]:
-        phonemes = self.phonemize(text, voice)
-        if len(phonemes) <= limit or " " not in text.strip():
-            if phonemes:
-                yield text
-            return
-        head, tail = _halve(text)
-        yield from self._split(head, voice, limit)
-        yield from self._split(tail, voice, MAX_PHONEMES)
-
-    # -- phonemes -> audio ---------------------------------------------------------------
-
-    def synthesize_chunk(self, text: str, voice: str, speed: float) -> AudioArray:
-        key = (text, voice, speed)
-        if len(text) <= AUDIO_CACHE_CHARS and key in self._audio_cache:
-            self._audio_cache.move_to_end(key)
-            return self._audio_cache[key]
-        samples = self.synthesize_phonemes(self.phonemize(text, voice), voice, speed)
-        if len(text) <= AUDIO_CACHE_CHARS:
-            samples.setflags(write=False)  # shared between plays: nobody may modify it
-            self._audio_cache[key] = samples
-            if len(self._audio_cache) > AUDIO_CACHE_ENTRIES:
-                self._audio_cache.popitem(last=False)
-        return samples
-
-    def synthesize_phonemes(self, phonemes: str, voice: str, speed: float) -> AudioArray:
-        """Run the model on a phoneme string (at most MAX_PHONEMES symbols)."""
-        vocab = self.files().vocab
-        symbols = "".join(symbol for symbol in phonemes if symbol in vocab)[:MAX_PHONEMES]
-        if not symbols:
-            return np.zeros(0, dtype=np.float32)
-        if self._model is None:
-            self.load()
-        samples = self._thread.run(lambda: self._infer(symbols, voice, speed))
-        np.clip(samples, -1.0, 1.0, out=samples)
-        return trim_silence(samples)
-
     def _infer(self, symbols: str, voice: str, speed: float) -> AudioArray:
+        return self._thread.run(lambda: self._infer_on_mlx_thread(symbols, voice, speed))
+
+    def _infer_on_mlx_thread(self, symbols: str, voice: str, speed: float) -> AudioArray:
         import mlx.core as mx
 
         style = self._voice_pack(voice)[min(len(symbols), STYLE_ROWS - 1)]
