@@ -1,6 +1,7 @@
 """Synthesis time of the original int8 graph vs the im2col/MatMulInteger rewrite, same run.
 
-    .venv/bin/python benchmarks/bench_onnx_rewrite.py [--rounds 7] [--threads 2] [--json out.json]
+    .venv/bin/python benchmarks/bench_onnx_rewrite.py [--rounds 7] [--threads 2] [--bits 8 7]
+        [--json out.json]
 
 Both sessions use `make_session_options`; calls alternate (A B, then B A next round) so that
 load from other processes hits both sides alike. Reports median and p95 per sentence, the ratio
@@ -53,14 +54,17 @@ SENTENCES = {
 
 
 @dataclass
+class Timing:
+    median_ms: float
+    p95_ms: float
+    ratio: float  # median / the original's median
+
+
+@dataclass
 class SentenceResult:
     text: str
     audio_seconds: float
-    original_median_ms: float
-    original_p95_ms: float
-    fast_median_ms: float
-    fast_p95_ms: float
-    ratio: float  # fast median / original median
+    timings: dict[str, Timing]  # "original", "fast" (8-bit weights), "fast7" (7-bit)
 
 
 def machine() -> dict[str, Any]:
@@ -124,24 +128,34 @@ def timed_run(session: ort.InferenceSession, feeds: dict[str, np.ndarray]) -> tu
     return (time.perf_counter() - started) * 1000, int(audio.size)
 
 
+def prepare_models(
+    model: Path, fast: Path | None, bits: list[int], scratch: Path
+) -> dict[str, Path]:
+    """Original first, then one rewritten graph per weight width (reused when given/present)."""
+    models = {"original": model}
+    for width in bits:
+        name = "fast" if width == 8 else f"fast{width}"
+        path = fast if (fast and width == 8) else fast_model_path(model)
+        if width != 8 or not path.is_file():
+            path = scratch / f"{model.stem}.{name}.onnx"
+            report = rewrite_model(model, path, weight_bits=width)
+            print(f"{name}: rewrote {report.rewritten} ConvInteger nodes, kept {report.kept}")
+        models[name] = path
+    return models
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", type=Path, help=f"the int8 model (default: find {MODEL_NAME})")
-    parser.add_argument("--fast", type=Path, help="the rewritten model (default: rewrite now)")
+    parser.add_argument("--fast", type=Path, help="the 8-bit rewrite (default: beside, or make it)")
+    parser.add_argument(
+        "--bits", type=int, nargs="+", default=[8], choices=[7, 8], help="rewrites to time"
+    )
     parser.add_argument("--rounds", type=int, default=7, help="timed runs per sentence and model")
     parser.add_argument("--threads", type=int, default=None, help="intra-op threads")
     parser.add_argument("--voice", default="af_heart")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
-
-    model = find_model(args.model)
-    fast = args.fast or fast_model_path(model)
-    scratch = None
-    if not fast.is_file():
-        scratch = tempfile.TemporaryDirectory(prefix="kokoro-bench-")
-        fast = fast_model_path(Path(scratch.name) / model.name)
-        report = rewrite_model(model, fast)
-        print(f"rewrote {report.rewritten} ConvInteger nodes, kept {report.kept}")
 
     info = machine()
     info["threads"] = args.threads or default_threads()
@@ -150,50 +164,63 @@ def main() -> None:
     print(f"onnxruntime {info['onnxruntime']}, intra-op threads {info['threads']}")
     print(f"load average at start: {info['load_average']}")
 
+    model = find_model(args.model)
     vocab, table = load_inputs(model, args.voice)
-    sessions = {
-        "original": open_session(model, args.threads),
-        "fast": open_session(fast, args.threads),
+    with tempfile.TemporaryDirectory(prefix="kokoro-bench-") as scratch:
+        models = prepare_models(model, args.fast, args.bits, Path(scratch))
+        sessions = {name: open_session(path, args.threads) for name, path in models.items()}
+        results = [
+            time_sentence(text, feeds_for(phonemes, vocab, table), sessions, args.rounds)
+            for text, phonemes in SENTENCES.items()
+        ]
+
+    overall = {
+        name: float(np.exp(np.mean(np.log([r.timings[name].ratio for r in results]))))
+        for name in sessions
+        if name != "original"
     }
-    results: list[SentenceResult] = []
-    for text, phonemes in SENTENCES.items():
-        feeds = feeds_for(phonemes, vocab, table)
-        lengths = {name: timed_run(session, feeds)[1] for name, session in sessions.items()}  # warm
-        if lengths["original"] != lengths["fast"]:
-            print(f"  ! sample counts differ for {text!r}: {lengths}")
-        times: dict[str, list[float]] = {"original": [], "fast": []}
-        for round_index in range(args.rounds):
-            order = ["original", "fast"] if round_index % 2 == 0 else ["fast", "original"]
-            for name in order:
-                times[name].append(timed_run(sessions[name], feeds)[0])
-        original, rewritten = np.array(times["original"]), np.array(times["fast"])
-        result = SentenceResult(
-            text=text,
-            audio_seconds=lengths["original"] / SAMPLE_RATE,
-            original_median_ms=float(np.median(original)),
-            original_p95_ms=float(np.percentile(original, 95)),
-            fast_median_ms=float(np.median(rewritten)),
-            fast_p95_ms=float(np.percentile(rewritten, 95)),
-            ratio=float(np.median(rewritten) / np.median(original)),
-        )
-        results.append(result)
-        print(
-            f"{result.audio_seconds:5.2f} s audio  original {result.original_median_ms:7.0f} ms "
-            f"(p95 {result.original_p95_ms:5.0f})  fast {result.fast_median_ms:7.0f} ms "
-            f"(p95 {result.fast_p95_ms:5.0f})  ratio {result.ratio:.2f}  {text}"
-        )
-    overall = float(np.exp(np.mean(np.log([r.ratio for r in results]))))
     info["load_average_end"] = os.getloadavg() if hasattr(os, "getloadavg") else None
-    print(
-        f"geometric-mean ratio fast/original: {overall:.2f} ({(1 - overall) * 100:.0f}% less time)"
-    )
+    for name, ratio in overall.items():
+        print(f"geometric-mean ratio {name}/original: {ratio:.2f} ({(1 - ratio) * 100:.0f}% less)")
     print(f"load average at end: {info['load_average_end']}")
     if args.json:
-        payload = {"machine": info, "rounds": args.rounds, "overall_ratio": overall}
-        payload["sentences"] = [asdict(r) for r in results]
+        payload = {
+            "machine": info,
+            "rounds": args.rounds,
+            "overall_ratio": overall,
+            "sentences": [asdict(r) for r in results],
+        }
         args.json.write_text(json.dumps(payload, indent=1, ensure_ascii=False), encoding="utf-8")
-    if scratch is not None:
-        scratch.cleanup()
+
+
+def time_sentence(
+    text: str, feeds: dict[str, np.ndarray], sessions: dict[str, ort.InferenceSession], rounds: int
+) -> SentenceResult:
+    """Warm every session, then time them in turn, reversing the order every other round."""
+    lengths = {name: timed_run(session, feeds)[1] for name, session in sessions.items()}
+    if len(set(lengths.values())) != 1:
+        print(f"  ! sample counts differ for {text!r}: {lengths}")
+    times: dict[str, list[float]] = {name: [] for name in sessions}
+    names = list(sessions)
+    for round_index in range(rounds):
+        for name in names if round_index % 2 == 0 else names[::-1]:
+            times[name].append(timed_run(sessions[name], feeds)[0])
+    base = float(np.median(times["original"]))
+    timings = {
+        name: Timing(
+            median_ms=float(np.median(values)),
+            p95_ms=float(np.percentile(values, 95)),
+            ratio=float(np.median(values)) / base,
+        )
+        for name, values in times.items()
+    }
+    result = SentenceResult(text, lengths["original"] / SAMPLE_RATE, timings)
+    cells = "  ".join(
+        f"{name} {t.median_ms:6.0f} ms (p95 {t.p95_ms:5.0f}, x{t.ratio:.2f})"
+        for name, t in timings.items()
+    )
+    print(f"{result.audio_seconds:5.2f} s audio  {cells}  {text}")
+    return result
 
 
 if __name__ == "__main__":
