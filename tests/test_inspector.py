@@ -5,6 +5,7 @@ test reads its JSON output."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -108,3 +109,20 @@ def test_bad_speak_call_is_an_error_in_the_json(inspector: Path, command: str) -
     )  # fmt: skip
     assert result["isError"] is True
     assert "nobody" in result["content"][0]["text"]
+
+
+def test_claude_desktop_example_config_works(inspector: Path, command: str) -> None:
+    # The Inspector reads Claude Desktop's config format: the example file at the top of the
+    # repository must start the server as written (kokoro-mcp found on PATH).
+    env = {**os.environ, "PATH": f"{Path(command).parent}{os.pathsep}{os.environ['PATH']}"}
+    done = subprocess.run(
+        [
+            str(inspector), "--cli",
+            "--config", str(REPO / "claude_desktop_config.example.json"), "--server", "kokoro",
+            "--method", "tools/call", "--tool-name", "status",
+        ],
+        capture_output=True, text=True, timeout=180, cwd=REPO, env=env, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    status = json.loads(done.stdout)["structuredContent"]
+    assert status["defaults"] == {"voice": "af_heart", "speed": 1.0, "mode": "interrupt"}
