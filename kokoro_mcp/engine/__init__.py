@@ -37,7 +37,9 @@ def create_engine(name: str = "auto", model_dir: object = None) -> Engine:
 
         return ToneEngine()
     if name == "auto":
-        name = "onnx"
+        from kokoro_mcp.engine.mlx_select import select_engine_name
+
+        name = select_engine_name(name)
     if name == "onnx":
         from kokoro_mcp.engine.onnx import OnnxEngine
 

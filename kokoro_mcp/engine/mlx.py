@@ -28,7 +28,7 @@ from kokoro_mcp.voices import describe_voice
 logger = logging.getLogger(__name__)
 
 STYLE_ROWS = 510  # a voice holds one style vector per phoneme count 0..509
-INSTALL_MLX = "pip install 'kokoro-mcp[mlx]'"
+INSTALL_MLX = "pip install mlx mlx-audio==0.6.2"
 
 
 class MlxEngine(KokoroEngine):

@@ -238,7 +238,7 @@ def read_onnx_weights(onnx_path: Path) -> OnnxWeights:
     except ImportError:
         raise ModelError(
             "converting the ONNX model for the mlx backend needs the `onnx` package:"
-            " pip install 'kokoro-mcp[mlx]' (or pip install onnx)."
+            " pip install onnx."
         ) from None
     try:
         model = onnx.load(str(onnx_path))
