@@ -48,5 +48,5 @@ def select_engine_name(
     if is_apple_silicon(system, machine):
         if mlx_available():
             return "mlx"
-        logger.info("Apple Silicon without mlx-audio: using onnx (pip install mlx mlx-audio==0.6.2 to enable it)")
+        logger.info("Apple Silicon without mlx-audio: onnx (pip install mlx mlx-audio==0.6.2)")
     return "onnx"
