@@ -249,22 +249,27 @@ def test_concurrent_calls_never_deadlock_or_play_stale_audio(make_speaker: MakeS
         except BaseException as exc:
             errors.append(exc)
 
-    threads = [threading.Thread(target=hammer, args=(seed,)) for seed in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(10)
-    assert not any(thread.is_alive() for thread in threads), "a call deadlocked"
-    assert not errors, errors
-    speaker.stop()
-    assert all(u.wait(2) for u in handles), "an utterance never finished after stop()"
-    final_text = "delta epsilon"
     with pulse.Capture() as cap:
-        time.sleep(0.4)
-        silent_before = not cap.samples.any()
+        threads = [threading.Thread(target=hammer, args=(seed,)) for seed in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(10)
+        assert not any(thread.is_alive() for thread in threads), "a call deadlocked"
+        assert not errors, errors
+        stopped_at = time.monotonic()
+        speaker.stop()
+        assert all(u.wait(2) for u in handles), "an utterance never finished after stop()"
+        time.sleep(0.8)
+        quiet_from = cap.index_at(stopped_at + 0.3)
+        final_from = cap.frames
+        final_text = "delta epsilon"
         final = speaker.speak(final_text)
         assert final.wait(10)
         time.sleep(0.3)
-    assert silent_before, "stale audio played after stop()"
-    np.testing.assert_array_equal(pulse.span(cap.samples), pulse.span(expected(engine, final_text)))
+    samples = cap.samples
+    assert not samples[quiet_from:final_from].any(), "audio played 300 ms after stop()"
+    np.testing.assert_array_equal(
+        pulse.span(samples[final_from:]), pulse.span(expected(engine, final_text))
+    )
     assert speaker.status().state == "idle"
