@@ -113,7 +113,7 @@ def rewritten(
     int8_model: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[Path, RewriteReport]:
     dst = fast_model_path(tmp_path_factory.mktemp("fast") / int8_model.name)
-    return dst, rewrite_model(int8_model, dst)
+    return dst, rewrite_model(int8_model, dst, weight_bits=8)
 
 
 @pytest.fixture(scope="module")
@@ -253,6 +253,10 @@ def test_weight_bits_are_checked_and_recommended(tmp_path: Path) -> None:
     flags = set(cpuinfo.read_text().split())
     expected = 8 if {"avx512_vnni", "avx_vnni"} & flags else 7
     assert recommended_weight_bits() == expected
+    model, _, _ = _quantized_conv_graph(MIN_IN_CHANNELS, 8, 3, 1, True)
+    onnx.save(model, tmp_path / "conv.onnx")
+    report = rewrite_model(tmp_path / "conv.onnx", tmp_path / "conv.fast.onnx")
+    assert report.weight_bits == expected
 
 
 def test_small_and_strided_convolutions_are_kept(tmp_path: Path) -> None:
@@ -338,11 +342,11 @@ def test_rewrite_is_deterministic_and_idempotent(
 ) -> None:
     dst, _ = rewritten
     again = tmp_path / "again.onnx"
-    rewrite_model(int8_model, again)
+    rewrite_model(int8_model, again, weight_bits=8)
     assert again.read_bytes() == dst.read_bytes()
 
     twice = tmp_path / "twice.onnx"
-    report = rewrite_model(dst, twice)
+    report = rewrite_model(dst, twice, weight_bits=8)
     assert (report.rewritten, report.kept) == (0, 4)
     assert twice.read_bytes() == dst.read_bytes()
 

@@ -92,14 +92,17 @@ def _cpu_has_vnni() -> bool:
     return "avx512_vnni" in flags or "avx_vnni" in flags
 
 
-def rewrite_model(src: Path, dst: Path, *, weight_bits: int = 8) -> RewriteReport:
+def rewrite_model(src: Path, dst: Path, *, weight_bits: int | None = None) -> RewriteReport:
     """Read the int8 model at `src`, rewrite eligible ConvInteger nodes, write `dst` atomically.
 
     `weight_bits` 8 keeps the weights exactly; 7 is for x86 CPUs without VNNI (see the module
-    docstring and `recommended_weight_bits()`). Deterministic: the same input gives
+    docstring); None picks `recommended_weight_bits()` for this CPU. Deterministic: the same
+    input and width give
     byte-identical output. Raises ModelError when `src` can't be read or the rewritten graph
     fails ONNX validation (then `dst` is left untouched).
     """
+    if weight_bits is None:
+        weight_bits = recommended_weight_bits()
     if weight_bits not in WEIGHT_BITS:
         raise ValueError(f"weight_bits must be 7 or 8, got {weight_bits!r}")
     started = time.perf_counter()
