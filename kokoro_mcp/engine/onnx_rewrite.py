@@ -40,7 +40,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-from kokoro_mcp.errors import ModelError
+from kokoro_mcp.errors import InvalidInputError, ModelError
 
 logger = logging.getLogger(__name__)
 
@@ -97,14 +97,13 @@ def rewrite_model(src: Path, dst: Path, *, weight_bits: int | None = None) -> Re
 
     `weight_bits` 8 keeps the weights exactly; 7 is for x86 CPUs without VNNI (see the module
     docstring); None picks `recommended_weight_bits()` for this CPU. Deterministic: the same
-    input and width give
-    byte-identical output. Raises ModelError when `src` can't be read or the rewritten graph
-    fails ONNX validation (then `dst` is left untouched).
+    input and width give byte-identical output. Raises ModelError when `src` can't be read or
+    the rewritten graph fails ONNX validation (then `dst` is left untouched).
     """
     if weight_bits is None:
         weight_bits = recommended_weight_bits()
     if weight_bits not in WEIGHT_BITS:
-        raise ValueError(f"weight_bits must be 7 or 8, got {weight_bits!r}")
+        raise InvalidInputError(f"weight_bits must be 7 or 8, got {weight_bits!r}")
     started = time.perf_counter()
     try:
         model = onnx.load(str(src))
