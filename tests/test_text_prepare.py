@@ -465,6 +465,58 @@ AGENT_OUTPUTS = [
         ),
         id="unicode_arrows_math",
     ),
+    pytest.param(
+        "We hit 1.5M users and 10k stars; the model has 8B parameters and renders 4K video.",
+        (
+            "We hit 1.5 million users and 10 thousand stars; the model has 8 billion "
+            "parameters and renders 4K video."
+        ),
+        id="scales_without_currency",
+    ),
+    pytest.param(
+        "Sorting is O(n log n), lookup is O(1), and the table holds 2^10 entries (n^2 worst case).",
+        (
+            "Sorting is O of n log n, lookup is O of 1, and the table holds 2 to the "
+            "power of 10 entries (n squared worst case)."
+        ),
+        id="powers_and_big_o",
+    ),
+    pytest.param(
+        "Update the file(s) listed below; Python 3.10+ is required.",
+        "Update the files listed below; Python 3.10 or later is required.",
+        id="optional_plurals_and_or_later",
+    ),
+    pytest.param(
+        "Support is 24/7, office hours 9am-5pm.",
+        "Support is 24 7, office hours 9 AM to 5 PM.",
+        id="around_the_clock",
+    ),
+    pytest.param(
+        "TL;DR: see §3.2 for the details.",
+        "T L D R: see section 3.2 for the details.",
+        id="tldr_and_sections",
+    ),
+    pytest.param(
+        "Use `count += 1` instead of `count++`, and `total -= cost` at the end.",
+        (
+            "Use count plus equals 1 instead of count plus plus, and total minus "
+            "equals cost at the end."
+        ),
+        id="compound_assignment",
+    ),
+    pytest.param(
+        "Works on v1.0-v2.0 and on Python 3.11-3.12; v1.2.3-beta.1 is not supported.",
+        (
+            "Works on version 1 point 0 to version 2 point 0 and on Python 3.11 to "
+            "3.12; version 1 point 2 point 3 beta 1 is not supported."
+        ),
+        id="version_ranges",
+    ),
+    pytest.param(
+        "It speaks IPv6 and OAuth2 over HTTP/2.",
+        "It speaks IP version 6 and O Auth 2 over HTTP 2.",
+        id="protocols",
+    ),
 ]
 
 

@@ -19,7 +19,7 @@ _MONTHS = (  # noqa: SIM905
 ).split()
 
 # A pre-release tag: "-rc.1", "-beta", or PEP 440's "rc1", "b2", ".dev3".
-_TAG = r"((?:-[0-9A-Za-z]+(?:\.[0-9A-Za-z]+)*|(?:a|b|rc|\.?dev|\.?post)\d*)?)"
+_TAG = r"((?:-(?![vV]\d)[0-9A-Za-z]+(?:\.[0-9A-Za-z]+)*|(?:a|b|rc|\.?dev|\.?post)\d*)?)"
 _VERSION = re.compile(rf"(?<![\w.])[vV](\d+(?:\.\d+)*){_TAG}(?!\w|\.\d)")
 _DOTTED_NUMBER = re.compile(rf"(?<![\w.])(\d+(?:\.\d+){{2,}}){_TAG}(?!\w|\.\d)")
 _RATIO = re.compile(r"(?<![\w:.])(\d+):(\d+)(?![\w:]|\.\d)")
@@ -33,6 +33,13 @@ _TIME = re.compile(
 )
 _CURRENCY_SCALE = re.compile(
     r"([$€£¥])\s?(\d+(?:[.,]\d+)*)\s?(k|K|M|B|bn|m|thousand|million|billion|trillion)(?!\w)"
+)
+_SCALE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)(k|M|B|bn)(?= [a-z])")  # "10k stars"; not "4K"
+_VERSION_RANGE = re.compile(r"(?<=\d)\s?[-–]\s?(?=version\b)")
+_OR_LATER = re.compile(r"(?<![\w.])(\d+\.\d+)\+(?!\w)")  # "Python 3.10+"
+_POWER = re.compile(r"(?<=\w)\^(\d+)(?!\d)")
+_CLOCK_RANGE = re.compile(
+    r"(?<![\w:])(\d{1,2})\s?([AaPp])\.?[Mm]\.?\s?[-–]\s?(\d{1,2})\s?([AaPp])\.?[Mm]\.?(?!\w)"
 )
 _RANGE = re.compile(
     r"(?<![\w.,-])([$€£¥]?\d+(?:\.\d+)?)(%?)(?:-|\s?–\s?)([$€£¥]?\d+(?:\.\d+)?)(?![\w-]|\.\d)"
@@ -153,6 +160,20 @@ def _iso_date(match: re.Match[str]) -> str:
     return spoken
 
 
+def _clock_range(match: re.Match[str]) -> str:
+    start, start_half, end, end_half = match.groups()
+    return f"{start} {start_half.upper()}M to {end} {end_half.upper()}M"
+
+
+def _power(match: re.Match[str]) -> str:
+    exponent = match.group(1)
+    if exponent == "2":
+        return " squared"
+    if exponent == "3":
+        return " cubed"
+    return f" to the power of {exponent}"
+
+
 def _currency_scale(match: re.Match[str]) -> str:
     amount = match.group(2)
     return f"{amount} {_SCALES[match.group(3)]} {_CURRENCIES[match.group(1)]}"
@@ -181,6 +202,11 @@ _RULES: list[Rule] = [
     ((":",), _TIME, _time),
     ((":",), _RATIO, r"\1 to \2"),
     (tuple(_CURRENCIES), _CURRENCY_SCALE, _currency_scale),
+    (("k", "M", "B"), _SCALE, lambda m: f"{m.group(1)} {_SCALES[m.group(2)]}"),
+    (("-", "–"), _VERSION_RANGE, " to "),
+    (("-", "–"), _CLOCK_RANGE, _clock_range),
+    (("+",), _OR_LATER, r"\1 or later"),
+    (("^",), _POWER, _power),
     (("~", "≈"), _ABOUT, "about "),
     (("-", "–"), _RANGE, r"\1\2 to \3"),
     ((" -", " −"), _SPACED_MINUS, " minus "),

@@ -25,7 +25,8 @@ _ABBREVIATION_TABLE = [
     (r"[Ww]/o(?=\s)", "without"),
     (r"[Ww]/(?=\s)", "with"),
     (r"N[Oo]\.\s?(?=\d)", "number "),
-    (r"TL;\s?DR\b", "TL DR"),
+    (r"TL;\s?DR\b", "T L D R"),
+    (r"24/7(?!\d)", "24 7"),
     (r"C#(?!\w)", "C sharp"),
     (r"F#(?!\w)", "F sharp"),
     (r"C\+\+(?!\w)", "C plus plus"),
@@ -57,6 +58,10 @@ _OPERATOR_WORDS = {
     "<-": " from ",
     "←": " from ",
     "===": " equals ",
+    "+=": " plus equals ",
+    "-=": " minus equals ",
+    "*=": " times equals ",
+    "++": " plus plus ",
     "==": " equals ",
     "!==": " is not equal to ",
     "!=": " is not equal to ",
@@ -106,7 +111,11 @@ _SYMBOLS: list[Rule] = [
     ((":",), re.compile(r"(?<=[A-Za-z0-9]):(?=[A-Za-z0-9])"), " "),
     (("#",), re.compile(r"(?<![\w&])#(?=\d)"), "number "),
     (("-",), re.compile(r"(?<!\S)--?(?=[A-Za-z])"), _say_flag),
+    (("O(",), re.compile(r"\bO\(([^()\n]{1,30})\)"), r"O of \1"),  # big-O: "O(n log n)"
+    (("(s)",), re.compile(r"(?<=\w)\(s\)"), "s"),  # "file(s)"
     (("(",), re.compile(r"(?<=\w)\((?=\S)"), " ("),
+    (("§",), re.compile(r"§\s?"), "section "),
+    (("¶",), re.compile(r"¶\s?"), "paragraph "),
     (("::",), re.compile(r"::"), " "),
     (("()", "[", "{", "<"), re.compile(r"\(\s*\)|\[\s*\]|\{\s*\}|<\s*>"), ""),
     # Leftover marks with no spoken form.

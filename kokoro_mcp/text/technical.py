@@ -118,7 +118,7 @@ def _say_pieces(pieces: list[str]) -> list[str]:
     return [_ACRONYM_PIECES.get(piece, piece) for piece in pieces]
 
 
-_RESPELL = {"spaCy": "spacy"}
+_RESPELL = {"spaCy": "spacy", "IPv4": "IP v4", "IPv6": "IP v6", "OAuth2": "O Auth 2"}
 _CAPS_WORDS = {"TODO": "to-do", "TODOS": "to-dos", "FIXME": "fix me", "WIP": "work in progress"}
 _CAPS = re.compile(r"(?<![\w-])[A-Z]{4,}(?![\w-])")
 
@@ -226,8 +226,10 @@ def _camel(match: re.Match[str]) -> str:
     word = match.group()
     if len(word) < 4:
         return word  # hPa, mAh, kWh: units, not identifiers
+    if word in _RESPELL:
+        return _RESPELL[word]
     if word in _KEEP_CASE or (word.endswith("s") and word[:-1] in _KEEP_CASE):
-        return _RESPELL.get(word, word)
+        return word
     pieces = _CAMEL_SPLIT.sub(" ", word).split(" ")
     return " ".join(_say_pieces(pieces))
 
