@@ -19,7 +19,7 @@ from collections.abc import Iterator
 logger = logging.getLogger(__name__)
 
 FIRST_CHUNK_WORDS = 6
-MAX_CHARS = 280
+MAX_CHARS = 250  # ~1 phoneme a character for prose, up to ~1.8 with numbers: < 510
 MIN_CHARS = 40
 GROWTH = 2.0
 FIRST_CHUNK_CJK_CHARS = 16
