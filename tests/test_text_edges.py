@@ -40,7 +40,7 @@ def test_nothing_to_say_gives_empty_text(text: str) -> None:
         ("```elm\nmain = text\n```", "Elm code block skipped."),
         (
             "Run this:\n\n```sh\nmake\n```\n\nThen wait.",
-            "Run this. Shell code block skipped. Then wait.",
+            "Run this: Shell code block skipped. Then wait.",
         ),
     ],
 )
@@ -66,7 +66,7 @@ def test_a_traceback_inside_a_code_block_keeps_its_error_line() -> None:
         '  File "/app/main.py", line 9, in <module>\n    main()\n'
         "KeyError: 'voice'\n```"
     )
-    assert prepare_text(text) == "It fails with. Key Error: 'voice'."
+    assert prepare_text(text) == "It fails with: Key Error: 'voice'."
 
 
 def test_unknown_code_block_mode_is_rejected() -> None:

@@ -271,7 +271,7 @@ AGENT_OUTPUTS = [
     ),
     pytest.param(
         "### Next steps:\n\n1) Run `git pull --rebase origin main`\n2) Re-run the tests",
-        "Next steps. Run git pull dash dash rebase origin main. Re-run the tests.",
+        "Next steps: Run git pull dash dash rebase origin main. Re-run the tests.",
         id="heading_colon_numbered_parens",
     ),
     pytest.param(
@@ -281,7 +281,7 @@ AGENT_OUTPUTS = [
     ),
     pytest.param(
         "Here is the code:\n```python\ndef broken(:\n    pass",
-        "Here is the code. Python code block skipped.",
+        "Here is the code: Python code block skipped.",
         id="unclosed_fence",
     ),
     pytest.param(
@@ -389,7 +389,7 @@ AGENT_OUTPUTS = [
     ),
     pytest.param(
         "Here's the plan:\n1. Read the config\n2. Load the model\n3. Speak",
-        "Here's the plan. Read the config. Load the model. Speak.",
+        "Here's the plan: Read the config. Load the model. Speak.",
         id="plan_with_colon",
     ),
     pytest.param(
@@ -527,3 +527,55 @@ def test_agent_output_becomes_speakable_text(text: str, expected: str) -> None:
 
 def test_there_are_at_least_forty_cases() -> None:
     assert len(AGENT_OUTPUTS) >= 40
+
+
+WHOLE_REPLY = (
+    "I've finished the refactor. Here's a summary of what changed:\n"
+    "\n"
+    "## What I did\n"
+    "\n"
+    "1. **Split `speaker.py`** into `speaker.py` (queue + policy) and "
+    "`speaker_types.py` (dataclasses).\n"
+    "2. **Fixed the race** where `stop()` could run before `speak()` enqueued its first "
+    "chunk — the generation id is now bumped *before* the queue is cleared.\n"
+    "3. Added 14 tests in `tests/test_speaker.py`; all pass (`pytest -q` → `87 passed in 12.3s`).\n"
+    "\n"
+    "### Performance\n"
+    "\n"
+    "| Scenario | Before | After |\n"
+    "|----------|--------|-------|\n"
+    '| First sound ("Done.") | 1.3 s | 0.31 s |\n'
+    "| 75-word summary | ~10 s | 0.9 s |\n"
+    "\n"
+    "> **Note:** the numbers above were measured on the 2-core CI box with `OMP_NUM_THREADS=2`.\n"
+    "\n"
+    "### Remaining issues\n"
+    "\n"
+    "- [ ] The mlx backend still prints to stdout (see mlx-audio#123)\n"
+    "- [x] ~~Keep-alive tone audible on some DACs~~ fixed in 3f2a9c1\n"
+    "- Windows/WSL isn't tested yet\n"
+    "\n"
+    "If you want, I can also:\n"
+    "* add a `--voice` flag to `kokoro-mcp say`\n"
+    "* write the README section on Claude Desktop config "
+    "(`~/Library/Application Support/Claude/claude_desktop_config.json`)\n"
+    "\n"
+    "Let me know! 🙂\n"
+)
+
+
+def test_a_whole_reply_reads_as_one_speech() -> None:
+    assert prepare_text(WHOLE_REPLY) == (
+        "I've finished the refactor. Here's a summary of what changed: What I did. Split speaker "
+        "dot py into speaker dot py (queue plus policy) and speaker types dot py (dataclasses). "
+        "Fixed the race where stop could run before speak enqueued its first chunk — the "
+        "generation id is now bumped before the queue is cleared. Added 14 tests in test speaker "
+        "dot py; all pass (pytest dash q to 87 passed in 12.3 seconds). Performance. Scenario: "
+        'First sound ("Done."), Before: 1.3 seconds, After: 0.31 seconds. Scenario: 75-word '
+        "summary, Before: about 10 seconds, After: 0.9 seconds. Note: the numbers above were "
+        "measured on the 2-core CI box with omp num threads equals 2. Remaining issues. To do: "
+        "The mlx backend still prints to stdout (see mlx-audio 123). Done: Keep-alive tone "
+        "audible on some DACs fixed in 3f2a9c1. Windows WSL isn't tested yet. If you want, I can "
+        "also: add a dash dash voice flag to kokoro-mcp say. write the readme section on Claude "
+        "Desktop config (claude desktop config dot json). Let me know!"
+    )

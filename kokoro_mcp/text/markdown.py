@@ -130,6 +130,8 @@ _TAG_NAMES = (
 _HTML_TAG = re.compile(rf"</?(?:{_TAG_NAMES})(?:\s[^<>\n]{{0,500}})?/?>", re.IGNORECASE)
 _EMPHASIS = re.compile(r"(?<!\w)(?:\*+|_+|~~)(?=[^\s*_~])|(?<=[^\s*_~])(?:\*+|_+|~~)(?!\w)")
 _BACKTICKS = re.compile(r"`+")
+# A whole code span that is a path, spaces allowed: "`~/Library/Application Support/x.json`".
+_CODE_PATH = re.compile(r"`((?:~|\.{1,2}|[A-Za-z]:)?[/\\][^`\n]{0,300}[/\\]([^`/\\\n]{1,100}))`")
 _HTML_ENTITIES = {
     "&nbsp;": " ",
     "&amp;": "&",
@@ -166,7 +168,9 @@ def strip_inline(text: str) -> str:
     text = _HTML_BREAK.sub(". ", text)
     text = _HTML_TAG.sub(" ", text)
     text = _ENTITY.sub(lambda m: _HTML_ENTITIES[m.group()], text)
-    text = _BACKTICKS.sub("", text)
+    if "`" in text:
+        text = _CODE_PATH.sub(r"\2", text)
+        text = _BACKTICKS.sub("", text)
     return _EMPHASIS.sub("", text)
 
 
@@ -231,7 +235,8 @@ def _cells(line: str) -> list[str]:
 
 
 def iter_blocks(text: str, code_blocks: CodeBlockMode = "placeholder") -> Iterator[str]:
-    """Yield the spoken blocks of markdown `text` (inline markup still inside)."""
+    """Yield the spoken blocks of markdown `text` (inline markup still inside); "" stands
+    for a code block that is not said."""
     yield from _BlockParser(code_blocks).parse(text.split("\n"))
 
 
@@ -262,7 +267,7 @@ class _BlockParser:
             fence = _FENCE.match(line)
             if fence:
                 yield from self.flush()
-                yield from self.code_block(iterator, fence.group(1), fence.group(2))
+                yield self.code_block(iterator, fence.group(1), fence.group(2))
                 continue
             if _TRACEBACK_START.match(stripped):
                 yield from self.flush()
@@ -319,7 +324,9 @@ class _BlockParser:
             self.paragraph.append(line)
         yield from self.flush()
 
-    def code_block(self, lines: Iterator[str], fence: str, language: str) -> Iterator[str]:
+    def code_block(self, lines: Iterator[str], fence: str, language: str) -> str:
+        """Consume a fenced block; return what to say for it: its error line, a placeholder,
+        or "" (a silent block, so the caller can fix a "Run this:" that introduced it)."""
         body: list[str] = []
         for line in lines:
             match = _FENCE.match(line)
@@ -328,9 +335,10 @@ class _BlockParser:
             body.append(line)
         error = _trace_error_line(body)
         if error:
-            yield error
-        elif self.code_blocks == "placeholder" and any(line.strip() for line in body):
-            yield _code_placeholder(language)
+            return error
+        if self.code_blocks == "placeholder" and any(line.strip() for line in body):
+            return _code_placeholder(language)
+        return ""
 
     def table(self, header_line: str, lines: Iterator[str]) -> Generator[str, None, str | None]:
         """Yield the table's rows as sentences; return the first line after the table."""

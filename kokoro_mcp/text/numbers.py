@@ -53,7 +53,11 @@ _UNIT = re.compile(
     r"(?<![\w.])(\d+(?:\.\d+)?)\s?(ms|µs|μs|us|ns|KB|kB|MB|GB|TB|PB|KiB|MiB|GiB|TiB|kHz|MHz|GHz"
     r"|Hz|fps|rpm|tok/s)(?![\w/])"
 )
-_ATTACHED_UNIT = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)(s|sec|secs|min|mins|h|hr|hrs)(?!\w)")
+# Time units: attached ("1.3s", "2h"), or spaced where nothing else could be meant ("1.3 s.").
+_ATTACHED_UNIT = re.compile(
+    r"(?<![\w.])(\d+(?:\.\d+)?)(?:(s|sec|secs|min|mins|h|hr|hrs)(?!\w)"
+    r"|\s(s|sec|secs|min|mins|hrs)(?=[,.;:)]|\s*$))"
+)
 _DEGREES = re.compile(r"°\s?([CF])(?![a-z])|°")
 _ABOUT = re.compile(r"(?:~|≈)\s?(?=[$€£¥]?\d)")
 
@@ -180,7 +184,8 @@ def _currency_scale(match: re.Match[str]) -> str:
 
 
 def _unit(match: re.Match[str]) -> str:
-    amount, unit = match.group(1), _UNITS[match.group(2)]
+    amount = match.group(1)
+    unit = _UNITS[match.group(2) or match.group(3)]
     if amount != "1" and unit not in _UNCOUNTED and " " not in unit:
         unit += "s"
     return f"{amount} {unit}"

@@ -21,7 +21,7 @@ def prepare_block(block: str) -> str:
     text = say_numbers(text)
     text = say_symbols(text)
     text = tidy_punctuation(text)
-    return end_sentence(text) if text else ""
+    return end_sentence(text, keep_colon=True) if text else ""
 
 
 def prepare_text(text: str, *, code_blocks: CodeBlockMode = "placeholder") -> str:
@@ -33,5 +33,16 @@ def prepare_text(text: str, *, code_blocks: CodeBlockMode = "placeholder") -> st
     """
     if code_blocks not in ("placeholder", "skip"):
         raise ValueError(f"code_blocks must be 'placeholder' or 'skip', got {code_blocks!r}")
-    blocks = (prepare_block(block) for block in iter_blocks(clean_characters(text), code_blocks))
-    return " ".join(block for block in blocks if block)
+    parts: list[str] = []
+    for block in iter_blocks(clean_characters(text), code_blocks):
+        if not block:
+            # A silent code block: "Run this:" no longer introduces anything.
+            if parts and parts[-1].endswith(":"):
+                parts[-1] = parts[-1][:-1] + "."
+            continue
+        spoken_block = prepare_block(block)
+        if spoken_block:
+            parts.append(spoken_block)
+    spoken = " ".join(parts)
+    # Only the very end must fall: a trailing "Here's the plan:" becomes a statement.
+    return end_sentence(spoken) if spoken else ""

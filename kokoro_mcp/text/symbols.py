@@ -166,7 +166,7 @@ def say_symbols(text: str) -> str:
 
 def tidy_punctuation(text: str) -> str:
     """One mark where there were many; no stray spaces around marks; collapsed spaces."""
-    return apply_rules(text, _TIDY).strip(" ,;:—")
+    return apply_rules(text, _TIDY).strip().lstrip(",;:— ")
 
 
 def _is_cjk(char: str) -> bool:
@@ -174,12 +174,16 @@ def _is_cjk(char: str) -> bool:
     return 0x3040 <= code <= 0x30FF or 0x3400 <= code <= 0x9FFF or 0xAC00 <= code <= 0xD7AF
 
 
-def end_sentence(text: str) -> str:
-    """Make sure a block ends with a sentence mark, so the model's prosody falls."""
+def end_sentence(text: str, *, keep_colon: bool = False) -> str:
+    """Make sure a block ends with a sentence mark, so the model's prosody falls.
+
+    With `keep_colon`, a block that introduces what follows ("Here's the plan:") keeps its
+    colon: the pause without a final fall is what a reader does before a list.
+    """
     core = text.rstrip(_CLOSERS)
     if not core:
         return text
-    if core[-1] in _SENTENCE_MARKS:
+    if core[-1] in _SENTENCE_MARKS or (keep_colon and core[-1] == ":" and core == text):
         return text
     if core[-1] in ",;:—-" and core == text:
         return core[:-1].rstrip() + "."
