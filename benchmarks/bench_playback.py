@@ -110,6 +110,7 @@ def forget_cached_audio(engine: Engine) -> None:
 def ttfa_streaming(
     speaker: Speaker, cap: pulse.Capture, text: str, *, finish: bool, cached: bool = False
 ) -> float:
+    speaker.wait_idle(60)  # measure from rest, not behind a stopped utterance's last chunk
     wait_quiet(cap)
     if not cached:
         forget_cached_audio(speaker.engine)
@@ -149,6 +150,7 @@ def stop_to_silence(speaker: Speaker, cap: pulse.Capture, trials: int) -> list[f
     rng = np.random.default_rng(7)
     results = []
     for _ in range(trials):
+        speaker.wait_idle(60)
         wait_quiet(cap)
         utterance = speaker.speak(PARAGRAPH)
         while utterance.time_to_first_audio is None:
@@ -167,6 +169,7 @@ def stop_to_silence(speaker: Speaker, cap: pulse.Capture, trials: int) -> list[f
 
 def continuous(speaker: Speaker, seconds: float) -> dict[str, float]:
     """Speak a long text for `seconds`; count buffer underruns and device underflows."""
+    speaker.wait_idle(60)
     before = speaker.status().audio
     utterance = speaker.speak(long_text(2000))
     time.sleep(seconds)
@@ -212,9 +215,10 @@ def main() -> int:
         callback = list(speaker.status().recent_time_to_first_audio)
         print(summary("TTFA at the sink, streaming (corpus)", streaming))
         print(summary("  of which speak() -> callback", callback[-len(streaming) :]))
-        cache_hit = [
-            ttfa_streaming(speaker, cap, text, finish=True, cached=True) for text in CORPUS[:3]
-        ]
+        cache_hit = []
+        for text in CORPUS[:3]:
+            ttfa_streaming(speaker, cap, text, finish=True)  # fills the cache
+            cache_hit.append(ttfa_streaming(speaker, cap, text, finish=True, cached=True))
         print(summary("TTFA repeated short phrase (engine cache)", cache_hit))
         text_2000 = long_text(2000)
         short_runs, long_runs = [], []

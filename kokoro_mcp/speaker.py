@@ -92,6 +92,7 @@ class Speaker:
         self._paused = False
         self._closed = False
         self._started = False
+        self._synthesizing: Utterance | None = None  # the one inside engine.stream() now
         self._engine_error: str | None = None
         self._ready = threading.Event()  # the engine finished loading (or failed to)
         self._recent_ttfa: collections.deque[float] = collections.deque(maxlen=RECENT_TTFA)
@@ -119,6 +120,18 @@ class Speaker:
     def wait_audio(self, timeout: float) -> bool:
         """True once the output stream is running; False if no device within `timeout`."""
         return self.player.wait_running(timeout)
+
+    def wait_idle(self, timeout: float) -> bool:
+        """True once nothing is queued or playing and synthesis has stopped working (a stopped
+        utterance's chunk still being computed counts as working); False on timeout."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                if not self._live_locked() and self._synthesizing is None:
+                    return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.01)
 
     def close(self, timeout: float = 2.0) -> None:
         """Silence at once, stop the threads (waiting at most about `timeout`). Idempotent."""
@@ -345,8 +358,13 @@ class Speaker:
                 utterance = self._queue.popleft()
                 utterance.state = "synthesizing"
                 self._active.append(utterance)
+                self._synthesizing = utterance
             self._events.put(utterance)
-            self._synthesize(utterance)
+            try:
+                self._synthesize(utterance)
+            finally:
+                with self._lock:
+                    self._synthesizing = None
 
     def _synthesize(self, utterance: Utterance) -> None:
         def stale() -> bool:

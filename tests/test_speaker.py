@@ -273,3 +273,15 @@ def test_concurrent_calls_never_deadlock_or_play_stale_audio(make_speaker: MakeS
         pulse.span(samples[final_from:]), pulse.span(expected(engine, final_text))
     )
     assert speaker.status().state == "idle"
+
+
+def test_wait_idle_waits_for_playback_and_synthesis(make_speaker: MakeSpeaker) -> None:
+    speaker = make_speaker(ToneEngine(seconds_per_word=0.2, latency=0.4, words_per_chunk=1))
+    assert speaker.wait_idle(0)
+    speaker.speak("one two three")
+    assert not speaker.wait_idle(0.2)
+    speaker.stop()
+    # The chunk being computed when stop() came still finishes (engines can't be interrupted
+    # mid-chunk), and wait_idle covers it; none of it is played.
+    assert speaker.wait_idle(2)
+    assert speaker.status().state == "idle"
