@@ -121,6 +121,20 @@ def test_every_result_is_plain_sentences(text: str) -> None:
     assert "://" not in spoken
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("latency ↓ 30%, throughput ↑ 2x", "latency down 30%, throughput up 2 times."),
+        ("A • B · C", "A, B, C."),
+        ("5‰ of runs", "5 per mille of runs."),
+        ("«quoted» text", '"quoted" text.'),
+        ("√2 ≈ 1.414", "√2 about 1.414."),  # espeak-ng says "square root"
+    ],
+)
+def test_symbols_the_phonemizer_would_misread(text: str, expected: str) -> None:
+    assert prepare_text(text) == expected
+
+
 def test_long_opaque_tokens_are_not_spelled_out() -> None:
     token = "eyJhbGciOiJIUzI1NiJ9eyJzdWIiOiIxMjM0NTY3ODkwIn0SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV"
     assert prepare_text(f"Use the token {token} once.") == "Use the token a long string once."

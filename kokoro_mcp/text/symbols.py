@@ -76,6 +76,11 @@ _OPERATOR_WORDS = {
     "=": " equals ",
     "&": " and ",
     "÷": " divided by ",
+    "↑": " up ",
+    "↓": " down ",
+    "•": ", ",
+    "·": ", ",
+    "‰": " per mille ",
 }
 # Longest first, so "<=>" wins over "<=" and "===" over "==".
 _OPERATOR = re.compile(
@@ -121,6 +126,7 @@ _SYMBOLS: list[Rule] = [
     # Leftover marks with no spoken form.
     (tuple("[]{}<>|\\^*#_~`$"), re.compile(r"[\[\]{}<>|\\^*#_~`]+|\$(?![\d.])"), " "),
     (("/",), re.compile(r"/"), " "),
+    (("«", "»"), re.compile(r"[«»]"), '"'),
 ]
 
 _DASHES = ("-", "–", "—")
