@@ -29,7 +29,7 @@ async def _ready(session: ClientSession, timeout: float = 120.0) -> None:
     with anyio.move_on_after(timeout):
         while True:
             status = structured(await session.call_tool("status", {}))
-            if status["state"] == "idle":
+            if status["state"] == "idle" and (status["audio"] or {}).get("ok"):
                 return
             await anyio.sleep(0.05)
     raise AssertionError(f"server not ready after {timeout} s: {status}")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import signal
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -59,10 +60,27 @@ def test_stdout_carries_only_jsonrpc_real_model() -> None:
     # the session runs; none of it may reach the wire.
     with RawServer() as server:
         _exercise(server)
+        rss, peak = _memory_mb(server.process.pid)
+        print(
+            f"server memory with the model loaded, after speaking: {rss:.0f} MB, peak {peak:.0f} MB"
+        )
+        assert peak <= RSS_LIMIT_MB
         server.close_stdin()
         assert server.wait(10) == 0
         server._reader.join(5)
         _assert_only_jsonrpc(bytes(server.raw))
+
+
+RSS_LIMIT_MB = 750
+
+
+def _memory_mb(pid: int) -> tuple[float, float]:
+    """(VmRSS, VmHWM) of `pid` in MB."""
+    fields = dict(
+        line.split(":", 1)
+        for line in Path(f"/proc/{pid}/status").read_text(encoding="utf-8").splitlines()
+    )
+    return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
 
 
 @pytest.mark.usefixtures("pulse_server")
@@ -148,3 +166,31 @@ def test_initialize_is_fast_while_the_model_loads_and_speak_waits_for_it() -> No
             assert status["model"]["loaded"] is True and status["model"]["engine"] == "onnx"
     print("initialize answered after (s from spawn):", [round(t, 3) for t in timings])
     assert min(timings) < 1.0, f"initialize took {timings} s from spawn"
+
+
+@pytest.mark.model
+@pytest.mark.usefixtures("audio_server")
+def test_stop_while_the_model_loads_drops_the_waiting_speak() -> None:
+    with RawServer() as server:
+        server.initialize()
+        speak_id = server.request("tools/call", {"name": "speak", "arguments": {"text": "Never."}})
+        stop = server.tool("stop")["structuredContent"]
+        assert stop["dropped"] == 1, stop
+        assert stop["state"] == "loading", stop
+        result = server.response(speak_id, timeout=120)["result"]
+        assert result["isError"] is False
+        assert result["structuredContent"]["state"] == "stopped"
+        assert result["structuredContent"]["id"] is None
+
+
+@pytest.mark.usefixtures("pulse_server")
+def test_an_unknown_default_voice_is_reported_with_the_setting_to_fix() -> None:
+    with RawServer({**TONE, "KOKORO_MCP_VOICE": "af_nobody"}) as server:
+        server.initialize()
+        result = server.tool("speak", {"text": "Hello."}, timeout=60)
+        assert result["isError"] is True
+        message = result["content"][0]["text"]
+        assert "KOKORO_MCP_VOICE" in message and "af_nobody" in message
+        status = server.tool("status")["structuredContent"]
+        assert status["state"] == "error"
+        assert "KOKORO_MCP_VOICE" in status["model"]["error"]

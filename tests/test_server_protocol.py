@@ -26,7 +26,7 @@ async def _ready(session: ClientSession, timeout: float = 20.0) -> dict[str, Any
     with anyio.move_on_after(timeout):
         while True:
             status = structured(await session.call_tool("status", {}))
-            if status["state"] == "idle":
+            if status["state"] == "idle" and (status["audio"] or {}).get("ok"):
                 return status
             await anyio.sleep(0.05)
     raise AssertionError(f"server not ready after {timeout} s: {status}")

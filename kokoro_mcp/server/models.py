@@ -17,7 +17,7 @@ class SpeakResult(BaseModel):
         description="accepted: queued or playing (wait=false); finished: playback ended;"
         " stopped: ended early by stop, cancellation or newer speech"
     )
-    id: int = Field(description="utterance id")
+    id: int | None = Field(description="utterance id (null if stopped before it was queued)")
     voice: str
     speed: float
     mode: Literal["interrupt", "queue"]

@@ -83,6 +83,7 @@ class SpeakerHost:
             engine = self._engine_factory(self.settings)
             engine.code_blocks = self.settings.code_blocks
             self._engine_name = engine.name
+            self._check_default_voice(engine)
             speaker = Speaker(
                 engine,
                 device=self.settings.device,
@@ -106,6 +107,14 @@ class SpeakerHost:
             logger.exception("could not start speech")
         finally:
             self._built.set()
+
+    def _check_default_voice(self, engine: Engine) -> None:
+        try:
+            engine.check_voice(self.settings.voice)
+        except KokoroError as error:
+            raise ModelError(
+                f"the default voice from KOKORO_MCP_VOICE / --voice is not usable: {error}"
+            ) from None
 
     def close(self, timeout: float = 0.5) -> None:
         """Stop the audio now and release the device; safe to call more than once."""

@@ -87,6 +87,8 @@ class SpeechTools:
     def __init__(self, settings: Settings, host: SpeakerHost) -> None:
         self.settings = settings
         self.host = host
+        self._stops = 0  # bumped by every stop, so speaks still waiting for the model drop out
+        self._waiting = 0  # speaks waiting for the model right now
 
     # -- speak -------------------------------------------------------------------------------
 
@@ -104,7 +106,22 @@ class SpeechTools:
         reject_unknown_arguments(ctx, "speak", SPEAK_ARGUMENTS)
         check_text(text)
         chosen_mode: SpeakMode = mode or self.settings.mode
-        speaker = await self._ready_speaker()
+        stops = self._stops
+        self._waiting += 1
+        try:
+            speaker = await self._ready_speaker()
+        finally:
+            self._waiting -= 1
+        if self._stops != stops:
+            # `stop` arrived while this request waited for the model: honour it.
+            return SpeakResult(
+                state="stopped",
+                id=None,
+                voice=voice or self.settings.voice,
+                speed=speed or self.settings.speed,
+                mode=chosen_mode,
+                characters=len(text),
+            )
         try:
             utterance = speaker.speak(text, voice=voice, speed=speed, mode=chosen_mode)
         except KokoroError as error:
@@ -185,8 +202,9 @@ class SpeechTools:
 
     async def stop(self, ctx: Context[Any, Any]) -> ControlResult:
         reject_unknown_arguments(ctx, "stop", ())
+        self._stops += 1
         speaker = self.host.speaker
-        dropped = speaker.stop() if speaker is not None else 0
+        dropped = self._waiting + (speaker.stop() if speaker is not None else 0)
         message = (
             f"Stopped; {dropped} utterance{'s' if dropped != 1 else ''} dropped."
             if dropped
