@@ -41,6 +41,7 @@ PHRASES = [
     "I found bug {n}: the cache key ignored the user's locale.",
 ]
 RSS_LIMIT_MB = 750
+SOUND = 0.005  # -46 dBFS, the same "not silent" threshold as bench_playback.py
 
 
 def _children_rss(parent: int) -> dict[int, tuple[float, float]]:
@@ -72,7 +73,7 @@ def _first_sound_after(capture: pulse.Capture, start: float) -> float:
     Called once playback has ended: scanning the recording while it plays would take CPU
     from the process being measured."""
     time.sleep(0.2)  # the last blocks reach the monitor
-    index = pulse.first_sound(capture.samples, start=capture.index_at(start))
+    index = pulse.first_sound(capture.samples, capture.index_at(start), SOUND)
     if index is None:
         raise RuntimeError("no sound reached the sink")
     return capture.time_of(index) - start
