@@ -187,3 +187,27 @@ def test_pathological_megabytes_stay_linear(text: str) -> None:
     assert elapsed < 10.0, f"{elapsed:.1f} s"
     first = next(split_chunks(spoken), "")
     assert len(first) <= len(spoken)
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        (
+            "## Resumen\n\nCorregí el error en `src/kokoro_mcp/cli.py` — ver"
+            " https://github.com/foo/bar/pull/12.\n\n- Hace **-3 grados**\n- Versión v2.3.1"
+            "\n\n```python\nprint(1)\n```\n\n¡Listo! 🎉",
+            "es",
+            "Resumen. Corregí el error en cli.py — ver github.com. Hace −3 grados."
+            " Versión 2.3.1. ¡Listo!",
+        ),
+        (
+            "Le fichier `config_loader.py` est prêt : **50 %** plus rapide.",
+            "fr-FR",
+            "Le fichier config loader.py est prêt: 50 % plus rapide.",
+        ),
+        ("It was -3 degrees.", "en-GB", "It was minus 3 degrees."),
+    ],
+)
+def test_other_languages_get_no_english_words(text: str, language: str, expected: str) -> None:
+    # "minus", "dot", "code block skipped" would be English inside a Spanish sentence.
+    assert prepare_text(text, language=language) == expected

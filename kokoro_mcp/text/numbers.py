@@ -231,3 +231,17 @@ def say_numbers(text: str) -> str:
     if not _DIGIT.search(text):
         return text
     return apply_rules(text, _RULES)
+
+
+_NEUTRAL_RULES: list[Rule] = [
+    (("v", "V"), re.compile(r"(?<![\w.])[vV](?=\d+\.\d)"), ""),
+    # espeak-ng drops an ASCII hyphen before a number but says the minus sign (U+2212).
+    (("-",), _NEGATIVE, "\u2212"),
+]
+
+
+def mark_numbers(text: str) -> str:
+    """Language-neutral: "v2.3.1" -> "2.3.1" and "-3" -> "\u22123", which espeak-ng voices read."""
+    if not _DIGIT.search(text):
+        return text
+    return apply_rules(text, _NEUTRAL_RULES)

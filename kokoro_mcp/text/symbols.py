@@ -163,6 +163,14 @@ def say_abbreviations(text: str) -> str:
     return text
 
 
+_MARKS = re.compile(r"[\[\]{}<>|\\^*#_~`]+|\$(?![\d.])")
+
+
+def drop_marks(text: str) -> str:
+    """Language-neutral: marks with no spoken form become spaces; no words are added."""
+    return _MARKS.sub(" ", text)
+
+
 def say_symbols(text: str) -> str:
     """Operators and arrows to words; marks with no spoken form to spaces."""
     if any(dash in text for dash in _DASHES):

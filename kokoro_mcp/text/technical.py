@@ -262,6 +262,35 @@ _RULES: list[Rule] = [
 ]
 
 
+def _url_host(match: re.Match[str]) -> str:
+    _, core, trail = _split_punct(match.group())
+    rest = re.sub(r"^[a-z]+://", "", core, flags=re.IGNORECASE)
+    host = re.split(r"[/?#:]", rest, maxsplit=1)[0].rsplit("@", 1)[-1]
+    return f"{host[4:] if host.lower().startswith('www.') else host}{trail}"
+
+
+def _path_tail(match: re.Match[str]) -> str:
+    lead, core, trail = _split_punct(match.group())
+    segments = [s for s in re.split(r"[/\\]", core) if s]
+    looks_like_path = core.startswith(("/", "~/", "./", "../")) or len(segments) > 2
+    return f"{lead}{segments[-1]}{trail}" if looks_like_path and segments else match.group()
+
+
+# For voices that don't speak English: shorten what no language reads well, add no words.
+_NEUTRAL_RULES: list[Rule] = [
+    (ALWAYS, _LONG_HEX, lambda m: m.group()[:7]),
+    (ALWAYS, _LONG_BLOB, ""),
+    (("://", "www.", "WWW."), _URL, _url_host),
+    (("/", "\\"), _SLASHED, _path_tail),
+    (("_",), _SNAKE, lambda m: " ".join(w for w in m.group().split("_") if w)),
+]
+
+
+def shorten_technical(text: str) -> str:
+    """Language-neutral: URLs to their host, paths to their last part, snake_case to words."""
+    return apply_rules(text, _NEUTRAL_RULES)
+
+
 def say_technical(text: str) -> str:
     """Replace URLs, emails, paths, file names, domains and identifiers with spoken forms."""
     return apply_rules(text, _RULES)
