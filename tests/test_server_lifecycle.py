@@ -194,3 +194,5 @@ def test_an_unknown_default_voice_is_reported_with_the_setting_to_fix() -> None:
         status = server.tool("status")["structuredContent"]
         assert status["state"] == "error"
         assert "KOKORO_MCP_VOICE" in status["model"]["error"]
+        voices = server.tool("list_voices")["structuredContent"]["voices"]
+        assert "af_heart" in {voice["name"] for voice in voices}  # the list to fix it from

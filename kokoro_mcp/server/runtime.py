@@ -11,7 +11,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import anyio
@@ -20,7 +20,7 @@ from kokoro_mcp.config import Settings
 from kokoro_mcp.errors import KokoroError, ModelError
 
 if TYPE_CHECKING:
-    from kokoro_mcp.engine.base import Engine
+    from kokoro_mcp.engine.base import Engine, VoiceInfo
     from kokoro_mcp.speaker import Speaker
 
 logger = logging.getLogger(__name__)
@@ -53,6 +53,7 @@ class SpeakerHost:
         self._engine_factory = engine_factory
         self._built = threading.Event()
         self._speaker: Speaker | None = None
+        self._engine: Engine | None = None
         self._engine_name: str = settings.engine
         self._startup_error: str | None = None
         self._thread: threading.Thread | None = None
@@ -83,6 +84,7 @@ class SpeakerHost:
             engine = self._engine_factory(self.settings)
             engine.code_blocks = self.settings.code_blocks
             self._engine_name = engine.name
+            self._engine = engine  # voices stay listable even if the rest fails
             self._check_default_voice(engine)
             speaker = Speaker(
                 engine,
@@ -162,6 +164,16 @@ class SpeakerHost:
         if speaker is None:
             raise ModelError(self._startup_error or f"speech is shut down. {INSTALL_HINT}")
         return speaker
+
+    async def voices(self, timeout: float) -> Sequence[VoiceInfo]:
+        """The engine's voices (known before the model loads, and despite start-up errors)."""
+        self.proceed()
+        deadline = time.monotonic() + timeout
+        while not self._built.is_set() and time.monotonic() < deadline:
+            await anyio.sleep(POLL_SECONDS)
+        if self._engine is None:
+            raise ModelError(self._startup_error or f"speech is still starting. {INSTALL_HINT}")
+        return self._engine.voices()
 
     async def ready_speaker(self, timeout: float) -> Speaker:
         """The Speaker once the model has loaded; raises ModelError on failure or timeout."""

@@ -256,14 +256,11 @@ class SpeechTools:
         return (await self._voice_list()).model_dump_json(indent=2)
 
     async def _voice_list(self) -> VoiceList:
-        speaker = await self._built_speaker()
-        return VoiceList(default=self.settings.voice, voices=_voices(speaker.voices()))
-
-    async def _built_speaker(self) -> Speaker:
         try:
-            return await self.host.built_speaker(VOICES_WAIT_SECONDS)
+            voices = await self.host.voices(VOICES_WAIT_SECONDS)
         except KokoroError as error:
             raise ToolError(str(error)) from None
+        return VoiceList(default=self.settings.voice, voices=_voices(voices))
 
 
 def _voices(infos: Sequence[VoiceInfo]) -> list[Voice]:
