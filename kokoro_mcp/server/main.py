@@ -77,9 +77,12 @@ async def _serve(app: MCPServer[Any], host: SpeakerHost, guard: StdoutGuard) -> 
     return EXIT_OK
 
 
-def run_server(settings: Settings) -> int:
-    """Serve MCP on stdin/stdout with `settings`; returns the exit code."""
-    guard = StdoutGuard.install()
+def run_server(settings: Settings, guard: StdoutGuard | None = None) -> int:
+    """Serve MCP on stdin/stdout with `settings`; returns the exit code.
+
+    Pass a `guard` installed earlier (before importing anything heavy) to cover those imports
+    too; otherwise one is installed here."""
+    guard = guard or StdoutGuard.install()
     host: SpeakerHost | None = None
     try:
         _quiet_sdk_logs()
