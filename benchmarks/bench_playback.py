@@ -52,7 +52,7 @@ CORPUS = [
     "Should I also update the changelog, or will you do that when you cut the release?",
     "Build finished in three minutes with two warnings about deprecated configuration keys.",
 ]
-SHORT_15 = "I have finished the refactoring, and every one of the unit tests passes now."
+SHORT_15 = "I have finished the refactoring, and every single one of the unit tests passes now."
 PARAGRAPH = (
     "Here is a summary of what I changed today. First, I moved the configuration loading into"
     " its own module so it can be tested without starting the server. Second, I replaced the"

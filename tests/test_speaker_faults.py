@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 from kokoro_mcp.engine.tone import ToneEngine
-from kokoro_mcp.speaker import Speaker
+from kokoro_mcp.errors import AudioDeviceError
+from kokoro_mcp.speaker import Speaker, speak_blocking
 from tests import pulse
 
 pytestmark = [pytest.mark.audio, pytest.mark.usefixtures("audio_server")]
@@ -155,3 +156,21 @@ def test_switching_the_default_sink_moves_playback(speakers: list[Speaker]) -> N
     np.testing.assert_array_equal(pulse.span(before.samples), want_first)
     np.testing.assert_array_equal(pulse.span(second.samples), want_second)
     assert not first.samples.any(), "the second utterance also played on tts_sink"
+
+
+def test_speak_blocking_plays_to_the_end(speakers: list[Speaker]) -> None:
+    engine = ToneEngine(seconds_per_word=0.2, words_per_chunk=2)
+    text = "say it out loud now"
+    with pulse.Capture() as cap:
+        utterance = speak_blocking(engine, text)
+        assert utterance.state == "done"
+    # returns only after the last sample reached the sink
+    np.testing.assert_array_equal(pulse.span(cap.samples), pulse.span(expected(engine, text)))
+
+
+def test_speak_blocking_without_a_device_points_to_output() -> None:
+    pulse.stop_server()
+    began = time.monotonic()
+    with pytest.raises(AudioDeviceError, match=r"no audio output.*--output"):
+        speak_blocking(ToneEngine(), "nobody will hear this", audio_timeout=1.0)
+    assert time.monotonic() - began < 4.0
