@@ -22,6 +22,13 @@ answers() {
     PULSE_SERVER="$SERVER" timeout 5 pactl info >/dev/null 2>&1
 }
 
+# True while the process runs (a killed server can linger as a zombie until reaped).
+alive() {
+    local state
+    state="$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" || return 1
+    [[ -n "$state" && "$state" != "Z" && "$state" != "X" ]]
+}
+
 print_env() {
     echo "export PULSE_SERVER=$SERVER"
 }
@@ -29,6 +36,9 @@ print_env() {
 start() {
     mkdir -p "$RUN" "$DIR/state" "$DIR/home"
     chmod 700 "$RUN"
+    if [[ -f "$PIDFILE" ]] && alive "$(cat "$PIDFILE")"; then
+        kill -CONT "$(cat "$PIDFILE")" 2>/dev/null || true # thaw a server a test froze
+    fi
     if answers; then
         print_env
         return 0
@@ -50,7 +60,7 @@ start() {
             print_env
             return 0
         fi
-        if ! kill -0 "$(cat "$PIDFILE")" 2>/dev/null; then
+        if ! alive "$(cat "$PIDFILE")"; then
             echo "pulse.sh: pulseaudio exited at start; see $LOG" >&2
             tail -n 20 "$LOG" >&2 || true
             return 1
@@ -64,11 +74,11 @@ start() {
 stop() {
     if [[ -f "$PIDFILE" ]]; then
         pid="$(cat "$PIDFILE")"
-        if kill -0 "$pid" 2>/dev/null; then
+        if alive "$pid"; then
             kill -CONT "$pid" 2>/dev/null || true # a frozen (SIGSTOPped) server can't exit otherwise
             kill "$pid" 2>/dev/null || true
             for _ in $(seq 1 50); do
-                kill -0 "$pid" 2>/dev/null || break
+                alive "$pid" || break
                 sleep 0.1
             done
             kill -9 "$pid" 2>/dev/null || true
