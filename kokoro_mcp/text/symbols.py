@@ -102,6 +102,9 @@ def _say_flag(match: re.Match[str]) -> str:
     return "dash dash " if match.group() == "--" else "dash "
 
 
+# Marks with no spoken form ("$" only where no amount follows).
+_MARKS = re.compile(r"[\[\]{}<>|\\^*#_~`]+|\$(?![\d.])")
+
 _SYMBOLS: list[Rule] = [
     (tuple(_OPERATOR_WORDS), _OPERATOR, _say_operator),
     # Generics: "Promise<User>" -> "Promise of User", "Map<K, V>" -> "Map of K, V".
@@ -123,8 +126,7 @@ _SYMBOLS: list[Rule] = [
     (("¶",), re.compile(r"¶\s?"), "paragraph "),
     (("::",), re.compile(r"::"), " "),
     (("()", "[", "{", "<"), re.compile(r"\(\s*\)|\[\s*\]|\{\s*\}|<\s*>"), ""),
-    # Leftover marks with no spoken form.
-    (tuple("[]{}<>|\\^*#_~`$"), re.compile(r"[\[\]{}<>|\\^*#_~`]+|\$(?![\d.])"), " "),
+    (tuple("[]{}<>|\\^*#_~`$"), _MARKS, " "),
     (("/",), re.compile(r"/"), " "),
     (("«", "»"), re.compile(r"[«»]"), '"'),
 ]
@@ -161,9 +163,6 @@ def say_abbreviations(text: str) -> str:
     if "etc." in text:
         text = _ETC.sub(lambda m: "et cetera." if m.group(1) is not None else "et cetera", text)
     return text
-
-
-_MARKS = re.compile(r"[\[\]{}<>|\\^*#_~`]+|\$(?![\d.])")
 
 
 def drop_marks(text: str) -> str:

@@ -2,7 +2,7 @@
 
 An agent's prose is full of `src/kokoro_mcp/cli.py`, `https://github.com/foo/bar` and
 `parseJSONResponse`; read literally they are noise or unknown words. Each is reduced to what
-a person would say: "cli dot py", "github dot com", "parse JSON Response".
+a person would say: "CLI dot py", "github dot com", "parse JSON Response".
 Candidate patterns are anchored at token starts so a long token is scanned once.
 """
 
@@ -120,7 +120,7 @@ def _say_pieces(pieces: list[str]) -> list[str]:
 
 _RESPELL = {"spaCy": "spacy", "IPv4": "IP v4", "IPv6": "IP v6", "OAuth2": "O Auth 2"}
 _CAPS_WORDS = {"TODO": "to-do", "TODOS": "to-dos", "FIXME": "fix me", "WIP": "work in progress"}
-_CAPS = re.compile(r"(?<![\w-])[A-Z]{4,}(?![\w-])")
+_CAPS = re.compile(r"(?<![\w-])[A-Z]{3,}(?![\w-])")
 
 
 def _split_punct(token: str) -> tuple[str, str, str]:
