@@ -122,9 +122,13 @@ class Engine(abc.ABC):
         """
         from kokoro_mcp.text import prepare_text, split_chunks
 
-        self.check_voice(voice)
+        info = self.check_voice(voice)
         speed = validate_speed(speed)
-        speakable = prepare_text(text, code_blocks=self.code_blocks) if prepare else text  # type: ignore[arg-type]
+        speakable = (
+            prepare_text(text, code_blocks=self.code_blocks, language=info.language)  # type: ignore[arg-type]
+            if prepare
+            else text
+        )
         if not speakable.strip():
             raise InvalidInputError(
                 "nothing to say: the text is empty once markup and unspeakable characters"
