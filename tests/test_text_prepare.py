@@ -517,6 +517,19 @@ AGENT_OUTPUTS = [
         "It speaks IP version 6 and O Auth 2 over HTTP 2.",
         id="protocols",
     ),
+    pytest.param(
+        "Set the learning rate to 1e-5 for 1_000_000 steps; the tolerance is +/-0.5.",
+        (
+            "Set the learning rate to 1 e minus 5 for 1000000 steps; the tolerance "
+            "is plus or minus 0.5."
+        ),
+        id="scientific_and_separators",
+    ),
+    pytest.param(
+        "WIP: the TODO list is in NOTES.md; FIXME comments are tracked too.",
+        "work in progress: the to-do list is in notes dot md; fix me comments are tracked too.",
+        id="caps_markers",
+    ),
 ]
 
 

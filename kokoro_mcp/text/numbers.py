@@ -41,6 +41,7 @@ _POWER = re.compile(r"(?<=\w)\^(\d+)(?!\d)")
 _CLOCK_RANGE = re.compile(
     r"(?<![\w:])(\d{1,2})\s?([AaPp])\.?[Mm]\.?\s?[-–]\s?(\d{1,2})\s?([AaPp])\.?[Mm]\.?(?!\w)"
 )
+_SCIENTIFIC = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)[eE]([+-]?)(\d{1,3})(?![\w.]|\.\d)")
 _RANGE = re.compile(
     r"(?<![\w.,-])([$€£¥]?\d+(?:\.\d+)?)(%?)(?:-|\s?–\s?)([$€£¥]?\d+(?:\.\d+)?)(?![\w-]|\.\d)"
 )
@@ -164,6 +165,12 @@ def _iso_date(match: re.Match[str]) -> str:
     return spoken
 
 
+def _scientific(match: re.Match[str]) -> str:
+    """ "1e-5" -> "1 e minus 5", as programmers read it."""
+    sign = {"-": "minus ", "+": "plus "}.get(match.group(2), "")
+    return f"{match.group(1)} e {sign}{match.group(3)}"
+
+
 def _clock_range(match: re.Match[str]) -> str:
     start, start_half, end, end_half = match.groups()
     return f"{start} {start_half.upper()}M to {end} {end_half.upper()}M"
@@ -206,6 +213,7 @@ _RULES: list[Rule] = [
     ((".",), _DOTTED_NUMBER, _dotted_number),
     ((":",), _TIME, _time),
     ((":",), _RATIO, r"\1 to \2"),
+    (("e", "E"), _SCIENTIFIC, _scientific),
     (tuple(_CURRENCIES), _CURRENCY_SCALE, _currency_scale),
     (("k", "M", "B"), _SCALE, lambda m: f"{m.group(1)} {_SCALES[m.group(2)]}"),
     (("-", "–"), _VERSION_RANGE, " to "),

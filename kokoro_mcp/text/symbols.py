@@ -15,28 +15,29 @@ from kokoro_mcp.text.rules import Rule, apply_rules
 logger = logging.getLogger(__name__)
 
 _ABBREVIATION_TABLE = [
-    (r"[Ee]\.\s?g\.(?:,(?=\s))?", "for example,"),
-    (r"[Ii]\.\s?e\.(?:,(?=\s))?", "that is,"),
-    (r"[Aa]\.k\.a\.?(?!\w)", "also known as"),
-    (r"[Vv]s\.?(?=\s)", "versus"),
-    (r"[Aa]pprox\.?(?=\s)", "approximately"),
-    (r"[Cc]f\.(?=\s)", "compare"),
-    (r"[Ii]ncl\.(?=\s)", "including"),
-    (r"[Ww]/o(?=\s)", "without"),
-    (r"[Ww]/(?=\s)", "with"),
-    (r"N[Oo]\.\s?(?=\d)", "number "),
-    (r"TL;\s?DR\b", "T L D R"),
-    (r"24/7(?!\d)", "24 7"),
-    (r"C#(?!\w)", "C sharp"),
-    (r"F#(?!\w)", "F sharp"),
-    (r"C\+\+(?!\w)", "C plus plus"),
-    (r"YoY\b", "year over year"),
-    (r"MoM\b", "month over month"),
-    (r"QoQ\b", "quarter over quarter"),
+    (r"\+/-|\+-(?=\d)", "plus or minus "),
+    (r"\b[Ee]\.\s?g\.(?:,(?=\s))?", "for example,"),
+    (r"\b[Ii]\.\s?e\.(?:,(?=\s))?", "that is,"),
+    (r"\b[Aa]\.k\.a\.?(?!\w)", "also known as"),
+    (r"\b[Vv]s\.?(?=\s)", "versus"),
+    (r"\b[Aa]pprox\.?(?=\s)", "approximately"),
+    (r"\b[Cc]f\.(?=\s)", "compare"),
+    (r"\b[Ii]ncl\.(?=\s)", "including"),
+    (r"\b[Ww]/o(?=\s)", "without"),
+    (r"\b[Ww]/(?=\s)", "with"),
+    (r"\bN[Oo]\.\s?(?=\d)", "number "),
+    (r"\bTL;\s?DR\b", "T L D R"),
+    (r"\b24/7(?!\d)", "24 7"),
+    (r"\bC#(?!\w)", "C sharp"),
+    (r"\bF#(?!\w)", "F sharp"),
+    (r"\bC\+\+(?!\w)", "C plus plus"),
+    (r"\bYoY\b", "year over year"),
+    (r"\bMoM\b", "month over month"),
+    (r"\bQoQ\b", "quarter over quarter"),
 ]
 # One pass for all of them: group `a<i>` matched -> replacement i.
 _ABBREVIATION = re.compile(
-    r"\b(?:" + "|".join(f"(?P<a{i}>{p})" for i, (p, _) in enumerate(_ABBREVIATION_TABLE)) + ")"
+    "|".join(f"(?P<a{i}>{p})" for i, (p, _) in enumerate(_ABBREVIATION_TABLE))
 )
 # "etc." keeps its period only where it ends the sentence.
 _ETC = re.compile(r"\betc\.(?=(\s+[A-Z]|\s*$)?)")

@@ -84,6 +84,7 @@ _DOMAIN = re.compile(
 )
 _DOTTED = re.compile(r"(?<![\w.])[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+(?!\w|\.\w)")
 _SNAKE = re.compile(r"(?<!\w)\w*_\w*")
+_DIGIT_SEPARATOR = re.compile(r"(?<=\d)_(?=\d)")  # 1_000_000
 _CAMEL_CANDIDATE = re.compile(
     r"(?<![A-Za-z0-9])[A-Za-z0-9]*(?:[a-z][A-Z]|[A-Z][A-Z][a-z])[A-Za-z0-9]*"
 )
@@ -256,6 +257,7 @@ _RULES: list[Rule] = [
     ((".",), _DOTFILE, lambda m: f"dot {m.group(1)}"),
     ((".",), _DOMAIN, lambda m: say_domain(m.group(1))),
     ((".",), _DOTTED, _dotted),
+    (("_",), _DIGIT_SEPARATOR, ""),
     (("_",), _SNAKE, _snake),
     (ALWAYS, _CAMEL_CANDIDATE, _camel),
     (ALWAYS, _CAPS, _caps_word),
