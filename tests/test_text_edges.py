@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import time
 
 import pytest
@@ -211,3 +212,26 @@ def test_pathological_megabytes_stay_linear(text: str) -> None:
 def test_other_languages_get_no_english_words(text: str, language: str, expected: str) -> None:
     # "minus", "dot", "code block skipped" would be English inside a Spanish sentence.
     assert prepare_text(text, language=language) == expected
+
+
+_FRAGMENTS = [
+    *"abcXYZ019 \n\t.,;:!?-_*~`#>|[](){}<>/\\@$%^&+=\"'…—–→é中😀\x00\x1b\u200b",
+    *("```", "```py\n", "http://", "www.", "v1.2.3", "e.g.", "10:30", "-3", "$5k", "~/a/b.py"),
+    *("Traceback (most recent call last):\n", "    at x (y.js:1:2)\n", "- [x] ", "1. "),
+    *("| a | b |\n|---|---|\n", "<!--", "-->", "<br>", "camelCase", "snake_case", "ALLCAPS"),
+]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_random_markdown_soup_gives_clean_sentences(seed: int) -> None:
+    rng = random.Random(seed)
+    for _ in range(150):
+        text = "".join(rng.choice(_FRAGMENTS) for _ in range(rng.randint(0, 120)))
+        for language in ("en", "es"):
+            spoken = prepare_text(text, language=language)
+            assert "\n" not in spoken and "  " not in spoken, (text, spoken)
+            if spoken:
+                assert spoken.rstrip("\"')]”’»")[-1] in ".!?…。", (text, spoken)
+            chunks = list(split_chunks(spoken, first_chunk_words=2, max_chars=40))
+            if not any(ord(ch) >= 0x3000 for ch in spoken):  # CJK may be cut between chars
+                assert [w for c in chunks for w in c.split()] == spoken.split()

@@ -32,7 +32,9 @@ def prepare_block(block: str, *, english: bool = True) -> str:
         # removed and the long tokens shortened, and their G2P reads the rest.
         text = mark_numbers(drop_marks(shorten_technical(text)))
     text = tidy_punctuation(text)
-    return end_sentence(text, keep_colon=True) if text else ""
+    if not any(ch.isalnum() for ch in text):
+        return ""  # only marks left: nothing to say
+    return end_sentence(text, keep_colon=True)
 
 
 def prepare_text(
