@@ -4,7 +4,7 @@ server's memory.
 Through MCP: the SDK client sends `tools/call speak` to a real `python -m kokoro_mcp` over stdio;
 the clock stops at the first non-silent sample recorded at the PulseAudio null sink. The
 Speaker's own figure: the same phrases, the same sink, `Speaker.speak()` called in this process
-(no MCP). Both use the real model, warmed up first. They run in alternating blocks (never two
+(no MCP). Both use the real model, warmed up first. They run in blocks, ABBA-ordered (never two
 models resident at once: an idle ONNX session's spinning threads slow the other), and every
 phrase carries a new number so nothing comes from the engine's audio cache.
 
@@ -151,22 +151,25 @@ def _run(blocks: int) -> dict[str, Any]:
     mcp: dict[str, Any] = {"at_sink": [], "reported": [], "rss_loaded_mb": 0.0}
     direct: dict[str, Any] = {"at_sink": [], "reported": []}
     for block in range(blocks):
-        with pulse.Capture() as capture:
-            got = anyio.run(measure_mcp, _phrases(block, 0), capture)
-        for key in ("at_sink", "reported"):
-            mcp[key] += got[key]
-        for key in ("rss_loaded_mb", "rss_mb", "peak_rss_mb"):
-            mcp[key] = max(mcp.get(key, 0.0), got[key])
-        with pulse.Capture() as capture:
-            got = measure_speaker(_phrases(block, 1), capture)
-        for key in ("at_sink", "reported"):
-            direct[key] += got[key]
+        # ABBA order: whichever side runs first in a block measured slower here.
+        sides = ("mcp", "speaker") if block % 2 == 0 else ("speaker", "mcp")
+        for side in sides:
+            with pulse.Capture() as capture:
+                if side == "mcp":
+                    got = anyio.run(measure_mcp, _phrases(block, 0), capture)
+                    for key in ("rss_loaded_mb", "rss_mb", "peak_rss_mb"):
+                        mcp[key] = max(mcp.get(key, 0.0), got[key])
+                else:
+                    got = measure_speaker(_phrases(block, 1), capture)
+            target = mcp if side == "mcp" else direct
+            for key in ("at_sink", "reported"):
+                target[key] += got[key]
     return {"mcp": mcp, "speaker": direct}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--blocks", type=int, default=3, help="alternating MCP/Speaker blocks")
+    parser.add_argument("--blocks", type=int, default=4, help="MCP/Speaker block pairs")
     parser.add_argument("--json", type=Path, help="also write the raw figures here")
     args = parser.parse_args(argv)
 
