@@ -8,6 +8,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 from tests.mcp_helpers import REPO, TONE, server_env
 
 SCRIPT = textwrap.dedent(
@@ -55,6 +57,7 @@ SERVER_WITH_NOISY_IMPORTS = textwrap.dedent(
 )
 
 
+@pytest.mark.mcp
 def test_server_stdout_stays_jsonrpc_when_imports_print() -> None:
     requests = [
         {
