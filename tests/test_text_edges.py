@@ -235,3 +235,15 @@ def test_random_markdown_soup_gives_clean_sentences(seed: int) -> None:
             chunks = list(split_chunks(spoken, first_chunk_words=2, max_chars=40))
             if not any(ord(ch) >= 0x3000 for ch in spoken):  # CJK may be cut between chars
                 assert [w for c in chunks for w in c.split()] == spoken.split()
+
+
+def test_a_long_table_is_read_in_part() -> None:
+    rows = "\n".join(f"| test_{i} | {i * 10} ms |" for i in range(1, 13))
+    text = f"| Test | Time |\n|---|---|\n{rows}\n\nThat is all."
+    assert prepare_text(text) == (
+        "Test: test 1, Time: 10 milliseconds. Test: test 2, Time: 20 milliseconds."
+        " Test: test 3, Time: 30 milliseconds. Test: test 4, Time: 40 milliseconds."
+        " Test: test 5, Time: 50 milliseconds. Test: test 6, Time: 60 milliseconds."
+        " Test: test 7, Time: 70 milliseconds. Test: test 8, Time: 80 milliseconds."
+        " And 4 more rows. That is all."
+    )
