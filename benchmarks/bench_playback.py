@@ -81,7 +81,7 @@ def wait_quiet(cap: pulse.Capture, seconds: float = 0.3) -> None:
     need = int(seconds * SAMPLE_RATE)
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
-        tail = cap.samples[-need:]
+        tail = cap.segment(max(0, cap.frames - need))
         if len(tail) == need and not pulse.loud(tail, SOUND).any():
             return
         time.sleep(0.05)
@@ -92,9 +92,9 @@ def heard_after(cap: pulse.Capture, start: float, timeout: float = 20.0) -> floa
     begin = cap.index_at(start)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        index = pulse.first_sound(cap.samples, begin, SOUND)
+        index = pulse.first_sound(cap.segment(begin), 0, SOUND)
         if index is not None:
-            return cap.time_of(index) - start
+            return cap.time_of(begin + index) - start
         time.sleep(0.005)
     return None
 
@@ -159,9 +159,8 @@ def stop_to_silence(speaker: Speaker, cap: pulse.Capture, trials: int) -> list[f
         stopped = time.monotonic()
         speaker.stop()
         time.sleep(0.8)
-        samples = cap.samples
         begin = cap.index_at(stopped - 0.5)
-        sound = np.flatnonzero(pulse.loud(samples[begin:], SOUND))
+        sound = np.flatnonzero(pulse.loud(cap.segment(begin), SOUND))
         last = begin + int(sound[-1]) if sound.size else begin
         results.append(max(0.0, cap.time_of(last) - stopped))
     return results

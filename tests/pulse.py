@@ -7,6 +7,7 @@ can say *when* a sound reached the sink, not just that it did.
 
 from __future__ import annotations
 
+import bisect
 import os
 import shutil
 import signal
@@ -123,8 +124,10 @@ class Capture:
     def __init__(self, sink: str = SINK, *, read_frames: int = 240) -> None:
         self.sink = sink
         self.read_frames = read_frames
-        self._blocks: list[bytes] = []
-        self._stamps: list[tuple[float, int]] = []  # (monotonic time, frames received so far)
+        self._data: Samples = np.zeros(SAMPLE_RATE * 60, dtype=np.float32)  # grows by doubling
+        # when each read arrived (monotonic) and how many frames had arrived with it
+        self._times: list[float] = []
+        self._totals: list[int] = []
         self._frames = 0
         self._lock = threading.Lock()
         self._process: subprocess.Popen[bytes] | None = None
@@ -171,10 +174,17 @@ class Capture:
             data = pending + data
             usable = len(data) - len(data) % 4
             pending = data[usable:]
+            block = np.frombuffer(data[:usable], dtype=np.float32)
             with self._lock:
-                self._blocks.append(data[:usable])
-                self._frames += usable // 4
-                self._stamps.append((now, self._frames))
+                end = self._frames + block.shape[0]
+                if end > self._data.shape[0]:
+                    grown = np.zeros(max(end, 2 * self._data.shape[0]), dtype=np.float32)
+                    grown[: self._frames] = self._data[: self._frames]
+                    self._data = grown
+                self._data[self._frames : end] = block
+                self._frames = end
+                self._times.append(now)
+                self._totals.append(end)
 
     def stop(self) -> None:
         if self._process is not None and self._process.poll() is None:
@@ -193,29 +203,28 @@ class Capture:
 
     @property
     def samples(self) -> Samples:
+        """Everything captured so far (a copy)."""
+        return self.segment(0)
+
+    def segment(self, start: int, end: int | None = None) -> Samples:
+        """A copy of captured samples [start, end): cheap to poll, unlike the whole capture."""
         with self._lock:
-            data = b"".join(self._blocks)
-        return np.frombuffer(data, dtype=np.float32).copy()
+            stop = self._frames if end is None else min(end, self._frames)
+            return self._data[start:stop].copy()
 
     def time_of(self, index: int) -> float:
         """Monotonic time at which sample `index` had arrived from the monitor."""
         with self._lock:
-            stamps = list(self._stamps)
-        for when, total in stamps:
-            if total > index:
-                return when
-        raise IndexError(f"sample {index} has not been captured yet")
+            position = bisect.bisect_right(self._totals, index)
+            if position == len(self._totals):
+                raise IndexError(f"sample {index} has not been captured yet")
+            return self._times[position]
 
     def index_at(self, when: float) -> int:
         """Number of samples that had arrived by monotonic time `when`."""
         with self._lock:
-            stamps = list(self._stamps)
-        count = 0
-        for stamp, total in stamps:
-            if stamp > when:
-                break
-            count = total
-        return count
+            position = bisect.bisect_right(self._times, when)
+            return self._totals[position - 1] if position else 0
 
     def wait_frames(self, frames: int, timeout: float = 10.0) -> None:
         deadline = time.monotonic() + timeout

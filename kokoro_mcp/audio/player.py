@@ -25,7 +25,10 @@ logger = logging.getLogger(__name__)
 # gave no device underflow here even with the 2 cores at load average 5-7.
 DEFAULT_LATENCY = 0.05
 POLL_SECONDS = 0.1
-WATCHDOG_SECONDS = 0.8  # no callback for this long while running = the device froze
+# No callback for this long = the device froze. A server that dies is seen sooner, by the
+# finished callback; on a 2-core box loaded by other work, callbacks were seen to pause for up
+# to ~0.6 s and then carry on, and reopening the stream then only made the gap longer.
+WATCHDOG_SECONDS = 2.0
 FIRST_RETRY_SECONDS = 0.25
 MAX_RETRY_SECONDS = 4.0
 CLOSE_TIMEOUT_SECONDS = 1.0
