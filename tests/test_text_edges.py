@@ -80,11 +80,11 @@ def test_unknown_code_block_mode_is_rejected() -> None:
     [
         ("he\x00llo wor\u200bld", "hello world."),
         ("Red \x1b[31merror\x1b[0m here", "Red error here."),
-        ("tab\tseparated\x0bvalues", "tab separated values."),
+        ("tab\tseparated\x0bvalues", "tab separated. values."),
         ("soft\u00adhyphen and\u00a0nbsp", "softhyphen and nbsp."),
         ("\ufeffHello", "Hello."),
         ("Hello\u2028World", "Hello. World."),
-        ("x\r\ny\rz", "x y z."),
+        ("x\r\ny\rz", "x. y. z."),
         ("👍🏽 Good job 👨‍👩‍👧", "Good job."),
         ("1️⃣ Step one", "1 Step one."),
         ("✅Done", "Done."),

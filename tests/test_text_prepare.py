@@ -201,7 +201,7 @@ AGENT_OUTPUTS = [
     ),
     pytest.param(
         "Build passed\nTests pass\nlint is clean",
-        "Build passed. Tests pass lint is clean.",
+        "Build passed. Tests pass. lint is clean.",
         id="status_lines",
     ),
     pytest.param(

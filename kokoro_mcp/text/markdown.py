@@ -354,16 +354,19 @@ class _BlockParser:
 
 
 def _join_lines(lines: list[str]) -> str:
-    """Join a paragraph's lines. A line that ends without punctuation before one that starts
-    with a capital was meant as its own sentence ("Build passed\nTests pass")."""
+    """Join a paragraph's lines. A line that ends without punctuation was meant as its own
+    sentence when the next starts with a capital ("Build passed\nTests pass") or both are
+    short status lines ("tests pass\nlint is clean"); long lines are wrapped prose."""
     parts: list[str] = []
     previous = ""
     for raw in lines:
         line = raw.strip()
         if not line:
             continue
-        if previous and previous[-1].isalnum() and line[:1].isupper():
-            parts[-1] += "."
+        if previous and previous[-1].isalnum():
+            short = len(previous.split()) <= 6 and len(line.split()) <= 6
+            if line[:1].isupper() or short:
+                parts[-1] += "."
         parts.append(line)
         previous = line
     return " ".join(parts)
