@@ -59,8 +59,8 @@ def _is_sentence_end(text: str, match: re.Match[str]) -> bool:
     word_start = start
     while word_start > 0 and not text[word_start - 1].isspace() and start - word_start < 12:
         word_start -= 1
-    word = text[word_start:start].lstrip("(\"'“‘").lower()
-    if word in _ABBREVIATIONS:
+    word = text[word_start:start].lstrip("(\"'“‘")
+    if word.lower() in _ABBREVIATIONS:
         return False
     # A single capital letter is usually an initial ("J. Smith"), not a sentence.
     return not (len(word) == 1 and word.isupper())
