@@ -136,6 +136,13 @@ def test_abbreviations_and_initials_are_not_sentence_ends() -> None:
         assert not chunk.endswith(("Dr.", "Mr.", "J.")), chunk
 
 
+def test_an_initial_is_not_a_sentence_end() -> None:
+    text = "Hi. We met the team and J. Smith at the lab to talk about the plan."
+    assert next(split_chunks(text)) == "Hi."
+    text = "Hi. We met the team and Dr. Smith at the lab to talk about the plan."
+    assert next(split_chunks(text)) == "Hi."
+
+
 def test_cjk_text_is_cut_at_its_own_punctuation() -> None:
     text = "你好，世界。这是第二句话，很长很长。" * 20
     chunks = _chunks(text)
