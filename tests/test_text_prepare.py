@@ -530,6 +530,11 @@ AGENT_OUTPUTS = [
         "work in progress: the to-do list is in notes dot md; fix me comments are tracked too.",
         id="caps_markers",
     ),
+    pytest.param(
+        "Node runs on V8; the v22 release shipped on 25.11.2026.",
+        "Node runs on V8; the version 22 release shipped on November 25, 2026.",
+        id="engine_name_and_european_date",
+    ),
 ]
 
 

@@ -20,7 +20,8 @@ _MONTHS = (  # noqa: SIM905
 
 # A pre-release tag: "-rc.1", "-beta", or PEP 440's "rc1", "b2", ".dev3".
 _TAG = r"((?:-(?![vV]\d)[0-9A-Za-z]+(?:\.[0-9A-Za-z]+)*|(?:a|b|rc|\.?dev|\.?post)\d*)?)"
-_VERSION = re.compile(rf"(?<![\w.])[vV](\d+(?:\.\d+)*){_TAG}(?!\w|\.\d)")
+# "v2", "v2.3.1", "V2.0"; but "V8" alone is a name (the JavaScript engine), not a version.
+_VERSION = re.compile(rf"(?<![\w.])(?!V\d+(?!\.?\d))[vV](\d+(?:\.\d+)*){_TAG}(?!\w|\.\d)")
 _DOTTED_NUMBER = re.compile(rf"(?<![\w.])(\d+(?:\.\d+){{2,}}){_TAG}(?!\w|\.\d)")
 _RATIO = re.compile(r"(?<![\w:.])(\d+):(\d+)(?![\w:]|\.\d)")
 _ISO_DATE = re.compile(
@@ -115,9 +116,21 @@ def _version(match: re.Match[str]) -> str:
     return f"{spoken} {tag}" if tag else spoken
 
 
+def _is_day_month_year(day: str, month: str, year: str) -> bool:
+    return (
+        len(year) == 4
+        and year[:2] in ("19", "20")
+        and 1 <= int(day) <= 31
+        and (1 <= int(month) <= 12)
+    )
+
+
 def _dotted_number(match: re.Match[str]) -> str:
     parts = match.group(1).split(".")
     tag = _say_tag(match.group(2))
+    if not tag and len(parts) == 3 and _is_day_month_year(*parts):
+        day, month, year = (int(part) for part in parts)
+        return f"{_MONTHS[month - 1]} {day}, {year}"  # 25.11.2026, as Europe writes dates
     # Four parts of at most three digits is an IP address: said with "dot".
     if not tag and len(parts) == 4 and all(len(p) <= 3 for p in parts):
         return " dot ".join(parts)
