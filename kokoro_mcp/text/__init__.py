@@ -1,7 +1,11 @@
 """Text preparation: agent output to speakable sentences, and sentences to synthesis chunks.
 
-Pure functions, no model needed: `prepare_text` strips markdown and makes technical tokens
-speakable; `split_chunks` lazily cuts the result into a short first chunk and larger ones.
+Pure functions, no model needed:
+- `prepare_text(text, *, code_blocks="placeholder"|"skip", language="en")` strips markdown
+  and makes URLs, paths, identifiers, numbers and symbols speakable (English words; other
+  languages only lose markup and long tokens).
+- `split_chunks(text, *, first_chunk_words=6, max_chars=250, growth=1.6)` lazily cuts the
+  result into a short first chunk and then growing, sentence-aligned ones.
 """
 
 from kokoro_mcp.text.chunking import split_chunks
