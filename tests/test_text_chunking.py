@@ -88,11 +88,17 @@ def test_first_chunk_is_a_few_words_of_a_long_text() -> None:
         ("The build finished and all tests pass now. Next steps follow.", None),
         # No boundary: cut at a word, but not after "of" or "the".
         ("Hello this is a test of the Kokoro speech engine today", "Hello this is a test"),
-        ("We need the output of the first stage before we continue", "We need the output"),
+        # Just before a word that opens a clause or a phrase, when one is in reach.
+        (
+            "We need the output of the first stage before we continue",
+            "We need the output of the first stage",
+        ),
+        ("The build finished and all of the tests passed.", "The build finished"),
+        ("Please review the changes before you merge them.", "Please review the changes"),
         # A comma after one word is too early for the first chunk.
         (
             "Sure, I will fix the failing test in the buffer module now.",
-            "Sure, I will fix the failing",
+            "Sure, I will fix the failing test",
         ),
         ("Done.", "Done."),
         ("  Short text  ", "Short text"),
@@ -206,3 +212,12 @@ def test_whole_megabyte_chunks_in_reasonable_time() -> None:
     assert time.perf_counter() - started < 5.0
     assert total == len(text.split())
     assert count > 1_000_000 // MAX_CHARS
+
+
+def test_last_sentence_is_not_split_off_its_final_word() -> None:
+    """The text's end is a sentence end too: no lone "case." chunk."""
+    text = "Your pull request looks good, but please add a test for the empty input case."
+    assert list(split_chunks(text)) == [
+        "Your pull request looks good,",
+        "but please add a test for the empty input case.",
+    ]

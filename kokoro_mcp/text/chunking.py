@@ -26,8 +26,8 @@ GROWTH = 1.6
 FIRST_CHUNK_CJK_CHARS = 16
 
 # A sentence ends at terminal punctuation (with closing quotes/brackets) before a space.
-_SENTENCE_END = re.compile(r"[.!?…。！？]+[\"'”’)\]]*(?=\s)|[。！？]+")
-_CLAUSE_END = re.compile(r"[,;:]+[\"'”’)\]]*(?=\s)|\s[—–]\s|[、，；：]+")
+_SENTENCE_END = re.compile(r"[.!?…。！？]+[\"'”’)\]]*(?=\s|$)|[。！？]+")
+_CLAUSE_END = re.compile(r"[,;:]+[\"'”’)\]]*(?=\s|$)|\s[—–]\s|[、，；：]+")
 _WORD = re.compile(r"\S+")
 _SPACE = re.compile(r"\s")
 
@@ -42,6 +42,19 @@ _WEAK_ENDINGS = frozenset(
     " which who whose whom this these those my your our their its his her is are was were be"
     " been am will would can could should shall may might must do does did has have had not"
     " no if when while because about over under after before between through".split()
+)
+
+
+# Words that open a new clause: cutting just before one sounds like a natural pause
+# ("The build finished | and all tests passed."), unlike a cut inside a noun phrase.
+_CLAUSE_OPENERS = frozenset(
+    "and but or nor so yet because before after when whenever while if unless until since"  # noqa: SIM905
+    " though although whether which who whom whose where then than once".split()
+)
+# Prepositions are the next best place (never "of": it binds to the noun before it).
+_PHRASE_OPENERS = frozenset(
+    "to for with from into onto in on at by about over under through during without within"  # noqa: SIM905
+    " across between against via like".split()
 )
 
 
@@ -116,6 +129,11 @@ def _first_chunk_end(text: str, start: int, target_words: int) -> int:
     # Prefer `target_words`, then fewer, then a couple more.
     order: list[int] = [*range(target_words, min_words - 1, -1)]
     order += range(target_words + 1, max_words + 1)
+    # Cut just before a word that opens a clause, else a phrase, when one is in reach.
+    for openers in (_CLAUSE_OPENERS, _PHRASE_OPENERS):
+        for count in order:
+            if words[count].lower() in openers:
+                return word_ends[count - 1]
     for count in order:
         last_word: str = words[count - 1].lower().strip(".,;:!?\"'")
         if last_word not in _WEAK_ENDINGS:
