@@ -94,7 +94,10 @@ def test_first_chunk_is_a_few_words_of_a_long_text() -> None:
             "We need the output of the first stage",
         ),
         ("The build finished and all of the tests passed.", "The build finished"),
-        ("Please review the changes before you merge them.", "Please review the changes"),
+        (
+            "Please review the changes before you merge them into main.",
+            "Please review the changes",
+        ),
         # A comma after one word is too early for the first chunk.
         (
             "Sure, I will fix the failing test in the buffer module now.",
