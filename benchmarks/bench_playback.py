@@ -145,6 +145,28 @@ def ttfa_baseline(
     return heard
 
 
+def interrupt_ttfa(speaker: Speaker, cap: pulse.Capture, trials: int) -> list[float]:
+    """New speech (mode interrupt) while a long text plays and its next chunk is being
+    synthesized: speak() to the new speech's first sample in the callback. (At the sink the old
+    speech runs straight into the new one, so this one is timed at the callback; the sink adds
+    the output latency, ~60 ms.)"""
+    results = []
+    for trial in range(trials):
+        speaker.wait_idle(60)
+        wait_quiet(cap)
+        forget_cached_audio(speaker.engine)
+        long_one = speaker.speak(PARAGRAPH + " " + PARAGRAPH)
+        while long_one.chunks_played < 1 and not long_one.finished:
+            time.sleep(0.01)
+        time.sleep(0.2)
+        forget_cached_audio(speaker.engine)
+        new = speaker.speak(CORPUS[4 + trial % 6])
+        new.wait(120)
+        if new.time_to_first_audio is not None:
+            results.append(new.time_to_first_audio)
+    return results
+
+
 def stop_to_silence(speaker: Speaker, cap: pulse.Capture, trials: int) -> list[float]:
     """Stop at varied moments of playing speech; time until the sink is silent for good."""
     rng = np.random.default_rng(7)
@@ -188,6 +210,7 @@ def main() -> int:
     parser.add_argument("--reps", type=int, default=2, help="passes over the corpus")
     parser.add_argument("--long-reps", type=int, default=5, help="runs of the 15/2000-word test")
     parser.add_argument("--stops", type=int, default=20, help="stop-to-silence trials")
+    parser.add_argument("--interrupts", type=int, default=5, help="interrupt trials")
     parser.add_argument("--continuous", type=float, default=60.0, help="seconds of speech")
     parser.add_argument("--latency", type=float, default=None, help="output latency (s)")
     parser.add_argument("--json", type=Path, help="also write the results here")
@@ -228,6 +251,8 @@ def main() -> int:
         print(summary(f"TTFA {words(text_2000)}-word text", long_runs))
         long_ratio = p50(long_runs) / p50(short_runs)
         print(f"{'2000-word / 15-word TTFA (p50)':<44} {long_ratio:.2f}x (target <= 1.10)")
+        interrupts = interrupt_ttfa(speaker, cap, args.interrupts)
+        print(summary("interrupting a long text: speak() -> callback", interrupts))
         stops = stop_to_silence(speaker, cap, args.stops)
         print(summary("stop() to silence at the sink", stops))
         steady = continuous(speaker, args.continuous)
@@ -255,6 +280,7 @@ def main() -> int:
         ttfa_15_words_ms=p50(short_runs) * 1e3,
         ttfa_2000_words_ms=p50(long_runs) * 1e3,
         long_over_short=long_ratio,
+        interrupt_ttfa_ms={"p50": p50(interrupts) * 1e3, "p95": p95(interrupts) * 1e3},
         stop_to_silence_ms={"p50": p50(stops) * 1e3, "p95": p95(stops) * 1e3},
         continuous=steady,
         baseline_ttfa_ms={"p50": p50(baseline) * 1e3, "p95": p95(baseline) * 1e3},

@@ -199,6 +199,7 @@ class Speaker:
             self._next_id += 1
             self._queue.append(utterance)
             self._work.notify_all()
+        self._interrupt_synthesis(dropped)
         self._announce([*dropped, utterance])
         return utterance
 
@@ -212,6 +213,7 @@ class Speaker:
             self._forget_locked(target)
             if not self._live_locked():
                 self._set_paused_locked(False)
+        self._interrupt_synthesis([target])
         self._announce([target])
         return True
 
@@ -220,6 +222,7 @@ class Speaker:
         with self._lock:
             self._generation += 1
             dropped = self._drop_all_locked()
+        self._interrupt_synthesis(dropped)
         self._announce(dropped)
         return len(dropped)
 
@@ -327,6 +330,18 @@ class Speaker:
         token = utterance.token
         return token.cancelled or token.generation < self._generation or self._closed
 
+    def _interrupt_synthesis(self, dropped: Sequence[Utterance]) -> None:
+        """If a dropped utterance is being synthesized right now, ask the engine to abandon the
+        chunk in progress (a long chunk takes seconds; the next speech would wait for it).
+        Engines without an `interrupt()` method just finish the chunk; it is never played."""
+        current = self._synthesizing
+        interrupt = getattr(self.engine, "interrupt", None)
+        if current is not None and current in dropped and callable(interrupt):
+            try:
+                interrupt()
+            except Exception:
+                logger.exception("engine.interrupt() failed")
+
     def _announce(self, utterances: Sequence[Utterance]) -> None:
         for utterance in utterances:
             self._events.put(utterance)
@@ -395,6 +410,9 @@ class Speaker:
                 utterance.chunks_total = utterance.chunks_synthesized
             self._events.put(utterance)
         except Exception as exc:
+            if stale():  # dropped meanwhile: an interrupted engine may raise; nobody waits
+                logger.debug("synthesis of stopped utterance %d ended: %r", utterance.id, exc)
+                return
             if isinstance(exc, KokoroError):
                 message = str(exc)
             else:

@@ -285,3 +285,40 @@ def test_wait_idle_waits_for_playback_and_synthesis(make_speaker: MakeSpeaker) -
     # mid-chunk), and wait_idle covers it; none of it is played.
     assert speaker.wait_idle(2)
     assert speaker.status().state == "idle"
+
+
+class InterruptibleToneEngine(ToneEngine):
+    """A tone engine whose chunks take `latency` seconds unless `interrupt()` cuts them short,
+    as a backend that can abort a model run would."""
+
+    def __init__(self, **options: float) -> None:
+        super().__init__(**options)
+        self._interrupted = threading.Event()
+        self.interrupts = 0
+
+    def interrupt(self) -> None:
+        self.interrupts += 1
+        self._interrupted.set()
+
+    def synthesize_chunk(self, text: str, voice: str, speed: float) -> np.ndarray:
+        self._interrupted.clear()
+        if "slow" in text and self._interrupted.wait(self.latency):
+            raise RuntimeError("interrupted")
+        return ToneEngine(seconds_per_word=self.seconds_per_word).synthesize_chunk(
+            text, voice, speed
+        )
+
+
+def test_interrupt_abandons_the_chunk_being_synthesized(make_speaker: MakeSpeaker) -> None:
+    engine = InterruptibleToneEngine(seconds_per_word=0.2, latency=3.0, words_per_chunk=3)
+    speaker = make_speaker(engine)
+    first = speaker.speak("slow slow slow slow slow slow")
+    time.sleep(0.5)  # inside the first 3-second chunk
+    second = speaker.speak("quick quick")
+    assert engine.interrupts == 1
+    assert second.wait(10)
+    assert first.state == "stopped" and first.chunks_synthesized == 0
+    assert second.state == "done" and second.error is None
+    # without interrupt() the new speech would have waited ~2.5 s for the old chunk
+    assert second.time_to_first_audio is not None and second.time_to_first_audio < 1.0
+    assert speaker.stop() == 0 and engine.interrupts == 1  # nothing was being synthesized
