@@ -198,8 +198,8 @@ class Speaker:
             )
             self._next_id += 1
             self._queue.append(utterance)
+            self._interrupt_synthesis_locked(dropped)
             self._work.notify_all()
-        self._interrupt_synthesis(dropped)
         self._announce([*dropped, utterance])
         return utterance
 
@@ -213,7 +213,7 @@ class Speaker:
             self._forget_locked(target)
             if not self._live_locked():
                 self._set_paused_locked(False)
-        self._interrupt_synthesis([target])
+            self._interrupt_synthesis_locked([target])
         self._announce([target])
         return True
 
@@ -222,7 +222,7 @@ class Speaker:
         with self._lock:
             self._generation += 1
             dropped = self._drop_all_locked()
-        self._interrupt_synthesis(dropped)
+            self._interrupt_synthesis_locked(dropped)
         self._announce(dropped)
         return len(dropped)
 
@@ -330,13 +330,15 @@ class Speaker:
         token = utterance.token
         return token.cancelled or token.generation < self._generation or self._closed
 
-    def _interrupt_synthesis(self, dropped: Sequence[Utterance]) -> None:
+    def _interrupt_synthesis_locked(self, dropped: Sequence[Utterance]) -> None:
         """If a dropped utterance is being synthesized right now, ask the engine to abandon the
         chunk in progress (a long chunk takes seconds; the next speech would wait for it).
-        Engines without an `interrupt()` method just finish the chunk; it is never played."""
-        current = self._synthesizing
+
+        Called under the lock, so the synthesis thread cannot have moved on to the next
+        utterance meanwhile; `interrupt()` must only flag the running model call and return.
+        Engines without it finish the chunk, which is then never played."""
         interrupt = getattr(self.engine, "interrupt", None)
-        if current is not None and current in dropped and callable(interrupt):
+        if self._synthesizing is not None and self._synthesizing in dropped and callable(interrupt):
             try:
                 interrupt()
             except Exception:
