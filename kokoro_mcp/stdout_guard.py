@@ -52,7 +52,6 @@ class StdoutGuard:
     def engage(self) -> None:
         if self._saved_fd is not None:
             return
-        _flush_all()
         try:
             saved = os.dup(STDOUT_FD)  # non-inheritable, so children never see the wire
         except OSError:
@@ -60,6 +59,7 @@ class StdoutGuard:
             return
         os.dup2(STDERR_FD, STDOUT_FD)
         self._saved_fd = saved
+        _flush_all()  # after diverting: whatever was still buffered is noise, not protocol
 
     def release(self) -> None:
         """Flush what was written while guarded (to stderr), then point fd 1 at the wire again."""

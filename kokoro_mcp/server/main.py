@@ -1,24 +1,25 @@
 """`kokoro-mcp` (no command): serve MCP over stdio until stdin closes or a signal arrives.
 
-Shutdown has one rule: the audio stops first, then the process leaves within a second.
-A blocked stdin read cannot be cancelled, so after a signal a short fallback timer ends
-the process if the orderly path has not finished by then.
+Shutdown has one rule: the audio stops first, then the process leaves within a second. The
+synthesis thread may be inside onnxruntime (loading or running the model) and cannot be
+interrupted; letting the interpreter finalize around it aborts the process and a blocked stdin
+read delays it. So once the audio is closed, the process ends with `os._exit`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
 import sys
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from kokoro_mcp.config import Settings
 from kokoro_mcp.stdout_guard import StdoutGuard
 
 if TYPE_CHECKING:
-    import anyio.abc
     from mcp.server.mcpserver import MCPServer
 
     from kokoro_mcp.server.runtime import SpeakerHost
@@ -26,8 +27,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 EXIT_OK = 0
-CLOSE_TIMEOUT = 0.5  # seconds the Speaker gets to stop audio and close the device
-FORCED_EXIT_AFTER = 0.4  # seconds after a signal before the process exits regardless
+CLOSE_TIMEOUT = 0.3  # seconds the Speaker gets to stop audio and close the device
 
 
 def _quiet_sdk_logs() -> None:
@@ -37,27 +37,23 @@ def _quiet_sdk_logs() -> None:
             logging.getLogger(name).setLevel(logging.WARNING)
 
 
-def _exit_soon(code: int) -> None:
-    def leave() -> None:
-        logger.debug("exiting without waiting for the stdin reader")
-        sys.stderr.flush()
-        os._exit(code)
-
-    timer = threading.Timer(FORCED_EXIT_AFTER, leave)
-    timer.daemon = True
-    timer.start()
+def exit_now(code: int) -> NoReturn:
+    """Flush logs and stdio, then end the process without finalizing worker threads."""
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(code)
 
 
-async def _watch_signals(host: SpeakerHost, scope: anyio.CancelScope) -> None:
+async def _watch_signals(host: SpeakerHost) -> None:
     import anyio
 
     with anyio.open_signal_receiver(signal.SIGTERM, signal.SIGINT) as signals:
         async for signum in signals:
             logger.info("%s received: stopping audio and exiting", signal.Signals(signum).name)
             host.close(timeout=CLOSE_TIMEOUT)
-            _exit_soon(EXIT_OK)
-            scope.cancel()
-            return
+            exit_now(EXIT_OK)
 
 
 async def _serve(app: MCPServer[Any], host: SpeakerHost, guard: StdoutGuard) -> int:
@@ -67,7 +63,7 @@ async def _serve(app: MCPServer[Any], host: SpeakerHost, guard: StdoutGuard) -> 
 
     async with anyio.create_task_group() as group:
         if sys.platform != "win32":
-            group.start_soon(_watch_signals, host, group.cancel_scope)
+            group.start_soon(_watch_signals, host)
         # Hand fd 1 back only now: the SDK's stdio transport takes it over at once and
         # points fd 1 at stderr again for the rest of the session.
         guard.release()
@@ -93,8 +89,15 @@ def run_server(settings: Settings, guard: StdoutGuard | None = None) -> int:
 
         host = SpeakerHost(settings)
         app = build_server(settings, host)
-        return anyio.run(_serve, app, host, guard)
+        code = anyio.run(_serve, app, host, guard)
     finally:
         if host is not None:
             host.close(timeout=CLOSE_TIMEOUT)
-        guard.release()
+        # The session is over and the SDK gave fd 1 back: divert it again, so output still
+        # buffered somewhere cannot trail the last response on the wire.
+        guard.engage()
+    lingering = [t.name for t in threading.enumerate() if t.is_alive() and t.daemon]
+    if lingering:
+        logger.debug("leaving without waiting for %s", ", ".join(lingering))
+        exit_now(code)
+    return code
