@@ -18,9 +18,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.common import machine, p50, summary  # noqa: E402
-from kokoro_mcp.engine.base import SAMPLE_RATE  # noqa: E402
-from kokoro_mcp.engine.onnx import OnnxEngine  # noqa: E402
+from benchmarks.common import machine, p50, summary
+from kokoro_mcp.engine.base import SAMPLE_RATE
+from kokoro_mcp.engine.onnx import OnnxEngine
 
 SENTENCES = [
     "I have finished refactoring the parser, and all forty two unit tests pass now.",

@@ -33,3 +33,7 @@ class AudioDeviceError(KokoroError):
 
 class QueueFullError(KokoroError):
     """The speech queue is at its configured bound."""
+
+
+class SynthesisInterrupted(KokoroError):
+    """A model call was abandoned because its speech was stopped or preempted."""

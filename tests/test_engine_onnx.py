@@ -109,7 +109,7 @@ def test_unknown_voice_lists_close_matches(onnx_engine: OnnxEngine) -> None:
 
 @pytest.mark.parametrize("speed", [float("nan"), float("inf"), 0.0, -1.0, 0.49, 2.01])
 def test_bad_speed_is_refused(onnx_engine: OnnxEngine, speed: float) -> None:
-    with pytest.raises(InvalidInputError, match="speed must be between 0.5 and 2.0"):
+    with pytest.raises(InvalidInputError, match=r"speed must be between 0\.5 and 2\.0"):
         list(onnx_engine.stream("Hello.", "af_heart", speed))
 
 
@@ -120,7 +120,7 @@ def test_text_with_nothing_to_say_is_refused(onnx_engine: OnnxEngine, text: str)
 
 
 def test_unsupported_language_names_what_is_supported(onnx_engine: OnnxEngine) -> None:
-    with pytest.raises(UnsupportedLanguageError, match="Japanese.*American English"):
+    with pytest.raises(UnsupportedLanguageError, match=r"Japanese.*American English"):
         list(onnx_engine.stream("こんにちは", "jf_alpha"))
 
 
@@ -157,3 +157,27 @@ def test_model_dir_flag_points_anywhere(tmp_path: Path) -> None:
 
     with pytest.raises(ModelError, match="does not exist"):
         OnnxEngine(tmp_path / "missing").voices()
+
+
+def test_interrupt_abandons_the_model_call_at_once(onnx_engine: OnnxEngine) -> None:
+    import threading
+
+    from kokoro_mcp.errors import SynthesisInterrupted
+
+    long_piece = "and then " + ", ".join(f"item {n}" for n in range(1, 60)) + "."
+    phonemes = onnx_engine.phonemize(long_piece, "af_heart")
+    started = time.perf_counter()
+    full = onnx_engine.synthesize_phonemes(phonemes, "af_heart", 1.0)
+    full_seconds = time.perf_counter() - started
+    assert full.size > 0
+
+    timer = threading.Timer(0.1, onnx_engine.interrupt)
+    timer.start()
+    started = time.perf_counter()
+    with pytest.raises(SynthesisInterrupted):
+        onnx_engine.synthesize_phonemes(phonemes, "af_heart", 1.0)
+    interrupted_seconds = time.perf_counter() - started
+    timer.join()
+    assert interrupted_seconds < full_seconds / 2, (interrupted_seconds, full_seconds)
+    # The engine is fine afterwards.
+    assert onnx_engine.synthesize_phonemes(phonemes[:50], "af_heart", 1.0).size > 0

