@@ -18,6 +18,7 @@ import anyio
 
 from kokoro_mcp.config import Settings
 from kokoro_mcp.errors import KokoroError, ModelError
+from kokoro_mcp.g2p import supported_languages_text
 
 if TYPE_CHECKING:
     from kokoro_mcp.engine.base import Engine, VoiceInfo
@@ -111,12 +112,16 @@ class SpeakerHost:
             self._built.set()
 
     def _check_default_voice(self, engine: Engine) -> None:
+        setting = "the default voice from KOKORO_MCP_VOICE / --voice"
         try:
-            engine.check_voice(self.settings.voice)
+            info = engine.check_voice(self.settings.voice)
         except KokoroError as error:
+            raise ModelError(f"{setting} is not usable: {error}") from None
+        if not info.supported:
             raise ModelError(
-                f"the default voice from KOKORO_MCP_VOICE / --voice is not usable: {error}"
-            ) from None
+                f"{setting}, {info.name}, speaks {info.language_name}, which this install cannot"
+                f" pronounce; pick one for {supported_languages_text()}, e.g. af_heart"
+            )
 
     def close(self, timeout: float = 0.5) -> None:
         """Stop the audio now and release the device; safe to call more than once."""
