@@ -32,7 +32,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _speed(raw: str) -> float:
-    from kokoro_mcp.engine.base import validate_speed
+    from kokoro_mcp.limits import validate_speed
 
     try:
         value = float(raw)
@@ -125,6 +125,13 @@ def _configure_logging(debug: bool, command: str | None) -> None:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
+    command = args.command or "serve"
+    guard = None
+    if command == "serve":
+        # stdout belongs to JSON-RPC: divert it before importing anything that might print.
+        from kokoro_mcp.stdout_guard import StdoutGuard
+
+        guard = StdoutGuard.install()
     from kokoro_mcp import config
 
     settings = config.from_env().with_overrides(
@@ -138,11 +145,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         max_queue=getattr(args, "max_queue", None),
         code_blocks=getattr(args, "code_blocks", None),
     )
-    command = args.command or "serve"
     if command == "serve":
         from kokoro_mcp.server import run_server
 
-        return run_server(settings)
+        return run_server(settings, guard)
     if command == "say":
         from kokoro_mcp.say import run_say
 

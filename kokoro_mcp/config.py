@@ -9,8 +9,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from kokoro_mcp.engine.base import MAX_SPEED, MIN_SPEED
 from kokoro_mcp.errors import InvalidInputError
+from kokoro_mcp.limits import MAX_SPEED, MIN_SPEED
 
 ENV_PREFIX = "KOKORO_MCP_"
 EngineName = Literal["auto", "onnx", "mlx"]

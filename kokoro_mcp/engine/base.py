@@ -15,12 +15,13 @@ import numpy as np
 import numpy.typing as npt
 
 from kokoro_mcp.errors import InvalidInputError
+from kokoro_mcp.limits import MAX_SPEED, MIN_SPEED, validate_speed
+
+__all__ = ["MAX_SPEED", "MIN_SPEED", "validate_speed"]  # re-exported: part of the engine API
 
 logger = logging.getLogger(__name__)
 
 SAMPLE_RATE = 24_000
-MIN_SPEED = 0.5
-MAX_SPEED = 2.0
 
 AudioArray = npt.NDArray[np.float32]
 
@@ -46,21 +47,6 @@ class AudioChunk:
 
 
 CancelCheck = Callable[[], bool]
-
-
-def validate_speed(speed: float) -> float:
-    """Return `speed` as float, or raise with the allowed range."""
-    try:
-        value = float(speed)
-    except (TypeError, ValueError):
-        raise InvalidInputError(
-            f"speed must be a number between {MIN_SPEED} and {MAX_SPEED}, got {speed!r}"
-        ) from None
-    if not (MIN_SPEED <= value <= MAX_SPEED):  # also rejects NaN
-        raise InvalidInputError(
-            f"speed must be between {MIN_SPEED} and {MAX_SPEED} (1.0 is normal), got {speed!r}"
-        )
-    return value
 
 
 class Engine(abc.ABC):
@@ -107,8 +93,9 @@ class Engine(abc.ABC):
             close = get_close_matches(str(voice), list(by_name), n=4, cutoff=0.5)
             hint = f" Did you mean {', '.join(close)}?" if close else ""
             raise InvalidInputError(
-                f"unknown voice {voice!r}.{hint} Use the `voices` list"
-                f" ({len(by_name)} voices, e.g. af_heart, am_michael, bf_emma, bm_george)."
+                f"unknown voice {voice!r}.{hint} Pick one of the {len(by_name)} voices"
+                " (e.g. af_heart, am_michael, bf_emma, bm_george): the list_voices tool or"
+                " `kokoro-mcp voices` lists them."
             )
         return info
 
