@@ -141,6 +141,7 @@ class Speaker:
                 return
             self._closed = True
             dropped = self._drop_all_locked()
+            self._interrupt_synthesis_locked(dropped)  # so the thread can end within `timeout`
             self._work.notify_all()
         self._announce(dropped)
         self._events.put(None)
@@ -335,12 +336,11 @@ class Speaker:
         chunk in progress (a long chunk takes seconds; the next speech would wait for it).
 
         Called under the lock, so the synthesis thread cannot have moved on to the next
-        utterance meanwhile; `interrupt()` must only flag the running model call and return.
-        Engines without it finish the chunk, which is then never played."""
-        interrupt = getattr(self.engine, "interrupt", None)
-        if self._synthesizing is not None and self._synthesizing in dropped and callable(interrupt):
+        utterance meanwhile; `interrupt()` only flags the running model call and returns.
+        Engines that cannot interrupt finish the chunk, which is then never played."""
+        if self._synthesizing is not None and self._synthesizing in dropped:
             try:
-                interrupt()
+                self.engine.interrupt()
             except Exception:
                 logger.exception("engine.interrupt() failed")
 
