@@ -177,7 +177,7 @@ class Player:
                     "Check that the sound server is running and the device is connected;"
                     " speech continues once it is back.",
                 )
-                self._discard_stream()  # may take a while on a frozen device: report first
+                self._discard_stream(lost=True)  # a frozen device is slow: report first
                 rescan = True
                 retry_at = time.monotonic() + FIRST_RETRY_SECONDS
                 delay = FIRST_RETRY_SECONDS
@@ -260,12 +260,20 @@ class Player:
         self._running.set()
         logger.info("audio output open: %s, latency %.0f ms", name, stream.latency * 1000)
 
-    def _discard_stream(self) -> None:
-        """Stop and close the stream from a helper thread: a frozen server blocks those calls,
-        and the audio thread must stay responsive."""
+    def _discard_stream(self, *, lost: bool = False) -> None:
+        """Stop and close the stream. A healthy one is closed right here, on the audio thread
+        (CoreAudio ignores stream calls from short-lived threads); a lost one from a helper
+        thread with a timeout, because a frozen server blocks those calls."""
         stream, self._stream = self._stream, None
         self._running.clear()
         if stream is None:
+            return
+        if not lost:
+            try:
+                stream.abort(ignore_errors=True)  # silence now, don't drain
+                stream.close(ignore_errors=True)
+            except Exception as exc:
+                logger.debug("closing audio stream: %s", exc)
             return
 
         def close() -> None:
