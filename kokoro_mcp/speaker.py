@@ -292,11 +292,10 @@ class Speaker:
                 f"voice {voice!r} speaks {info.language_name}, which this install cannot"
                 f" pronounce; use a voice for {supported_language_names()}, e.g. af_heart"
             )
-        from kokoro_mcp.text import prepare_text
+        from kokoro_mcp.text import CodeBlockMode, prepare_text
 
-        speakable = prepare_text(
-            text, code_blocks=getattr(self.engine, "code_blocks", "placeholder")
-        )
+        code_blocks: CodeBlockMode = "skip" if self.engine.code_blocks == "skip" else "placeholder"
+        speakable = prepare_text(text, code_blocks=code_blocks, language=info.language)
         if not speakable.strip():
             raise InvalidInputError(
                 "nothing to say: the text is empty once markup and unspeakable characters are"
