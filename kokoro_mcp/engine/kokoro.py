@@ -90,6 +90,11 @@ class KokoroEngine(Engine):
     def loaded(self) -> bool:
         return self._loaded.is_set()
 
+    def clear_cache(self) -> None:
+        """Forget cached phonemes and audio (benchmarks measure cold synthesis with it)."""
+        self._phoneme_cache.clear()
+        self._audio_cache.clear()
+
     # -- text -> phonemes ----------------------------------------------------------------
 
     def phonemize(self, text: str, voice: str) -> str:

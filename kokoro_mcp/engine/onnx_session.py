@@ -58,7 +58,9 @@ def make_session_options(threads: int | None = None) -> ort.SessionOptions:
     options.add_session_config_entry("session.intra_op.allow_spinning", spin)
     # The arena reuses buffers between chunks of different lengths instead of reallocating.
     options.enable_cpu_mem_arena = True
-    options.enable_mem_pattern = True
+    # Memory patterns only pay for fixed shapes; ours change every call, and the planned
+    # buffers pushed peak RSS from ~700 to ~850 MB for 10 s chunks (measured, same speed).
+    options.enable_mem_pattern = False
     options.log_severity_level = 3  # warnings about unused initializers etc. are noise here
     return options
 

@@ -20,7 +20,9 @@ from collections.abc import Iterator
 logger = logging.getLogger(__name__)
 
 FIRST_CHUNK_WORDS = 6
-MAX_CHARS = 250  # ~1 phoneme a character for prose, up to ~1.8 with numbers: < 510
+# ~1 phoneme a character for prose, up to ~1.8 with numbers: well under 510. Also bounds
+# memory: the vocoder's buffers grow with a chunk's audio (150 chars ~ 10 s, peak RSS ~700 MB).
+MAX_CHARS = 150
 MIN_CHARS = 40
 GROWTH = 1.6
 FIRST_CHUNK_CJK_CHARS = 16
