@@ -91,11 +91,10 @@ def main() -> None:
     engine.load()
     first_chunk(engine, SENTENCES[0])  # warm-up
     streaming, baseline = [], []
-    for run in range(args.runs):
+    for _ in range(args.runs):
         for sentence in SENTENCES:
-            text = sentence
-            streaming.append(first_chunk(engine, text))
-            baseline.append(whole_text(engine, text)[0])
+            streaming.append(first_chunk(engine, sentence))
+            baseline.append(whole_text(engine, sentence)[0])
     print(summary("first audio chunk, 15-word sentence", streaming))
     print(summary("baseline: whole sentence first", baseline))
     print(f"{'ratio baseline / streaming (p50)':<44} {p50(baseline) / p50(streaming):8.2f}x")
