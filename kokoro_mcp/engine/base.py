@@ -16,6 +16,7 @@ import numpy.typing as npt
 
 from kokoro_mcp.errors import InvalidInputError
 from kokoro_mcp.limits import MAX_SPEED, MIN_SPEED, validate_speed
+from kokoro_mcp.text.markdown import CodeBlockMode
 
 __all__ = ["MAX_SPEED", "MIN_SPEED", "validate_speed"]  # re-exported: part of the engine API
 
@@ -55,7 +56,7 @@ class Engine(abc.ABC):
     name: str = "abstract"
     sample_rate: int = SAMPLE_RATE
     # How `stream()` speaks fenced code: "placeholder" (a short spoken note) or "skip".
-    code_blocks: str = "placeholder"
+    code_blocks: CodeBlockMode = "placeholder"
 
     @abc.abstractmethod
     def load(self) -> None:
@@ -117,7 +118,7 @@ class Engine(abc.ABC):
         info = self.check_voice(voice)
         speed = validate_speed(speed)
         speakable = (
-            prepare_text(text, code_blocks=self.code_blocks, language=info.language)  # type: ignore[arg-type]
+            prepare_text(text, code_blocks=self.code_blocks, language=info.language)
             if prepare
             else text
         )
