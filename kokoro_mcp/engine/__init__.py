@@ -1,5 +1,7 @@
 """Text-to-speech backends behind one `Engine` interface."""
 
+from pathlib import Path
+
 from kokoro_mcp.engine.base import (
     MAX_SPEED,
     MIN_SPEED,
@@ -26,12 +28,10 @@ __all__ = [
 ]
 
 
-def create_engine(name: str = "auto", model_dir: object = None) -> Engine:
+def create_engine(name: str = "auto", model_dir: Path | None = None) -> Engine:
     """Build the engine named by settings: auto (mlx on Apple Silicon, else onnx), onnx, mlx,
     or tone (a sine generator for tests and audio checks)."""
-    from pathlib import Path
-
-    directory = Path(str(model_dir)) if model_dir is not None else None
+    directory = model_dir
     if name == "tone":
         from kokoro_mcp.engine.tone import ToneEngine
 

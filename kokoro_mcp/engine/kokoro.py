@@ -12,15 +12,16 @@ import re
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
 
-from kokoro_mcp.engine.base import AudioArray, Engine
+from kokoro_mcp.engine.base import AudioArray, Engine, VoiceInfo
 from kokoro_mcp.engine.trim import trim_silence
 from kokoro_mcp.g2p import Phonemizer, language_letter
 from kokoro_mcp.model.paths import resolve_model_dir
+from kokoro_mcp.voices import describe_voice
 
 logger = logging.getLogger(__name__)
 
@@ -44,8 +45,13 @@ class KokoroEngine(Engine):
         self._load_lock = threading.Lock()
         self._loaded = threading.Event()
         self.load_seconds: dict[str, float] = {}
+        self._voices: tuple[VoiceInfo, ...] | None = None
 
     # -- what a backend provides -----------------------------------------------------------
+
+    @abc.abstractmethod
+    def _voice_names(self) -> list[str]:
+        """Names of the voices in the model folder."""
 
     @abc.abstractmethod
     def _load_weights(self) -> None:
@@ -89,6 +95,12 @@ class KokoroEngine(Engine):
     @property
     def loaded(self) -> bool:
         return self._loaded.is_set()
+
+    def voices(self) -> Sequence[VoiceInfo]:
+        # Every speak checks its voice: list the folder once, not on each call.
+        if self._voices is None:
+            self._voices = tuple(describe_voice(name) for name in self._voice_names())
+        return self._voices
 
     def clear_cache(self) -> None:
         """Forget cached phonemes and audio (benchmarks measure cold synthesis with it)."""

@@ -11,19 +11,17 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from kokoro_mcp.engine.base import AudioArray, VoiceInfo
+from kokoro_mcp.engine.base import AudioArray
 from kokoro_mcp.engine.kokoro import KokoroEngine
 from kokoro_mcp.engine.mlx_thread import MlxThread
 from kokoro_mcp.errors import ModelError
 from kokoro_mcp.model.mlx_convert import CONVERT_COMMAND, VOICE_TENSOR
 from kokoro_mcp.model.mlx_layout import MlxFiles, locate_mlx_model
-from kokoro_mcp.voices import describe_voice
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +69,7 @@ class MlxEngine(KokoroEngine):
 
     # -- voices --------------------------------------------------------------------------
 
-    def voices(self) -> Sequence[VoiceInfo]:
+    def _voice_names(self) -> list[str]:
         if self._files is None:
             try:
                 names = locate_mlx_model(self.model_dir, convert=False).voice_names()
@@ -82,7 +80,7 @@ class MlxEngine(KokoroEngine):
                 names = locate_model(self.model_dir).voice_names()
         else:
             names = self._files.voice_names()
-        return [describe_voice(name) for name in names]
+        return names
 
     def _voice_pack(self, voice: str) -> Any:
         """The voice's (510, 1, 256) style table as an mx.array (call on the MLX thread)."""

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from kokoro_mcp.engine.base import AudioArray, VoiceInfo
+from kokoro_mcp.engine.base import AudioArray
 from kokoro_mcp.engine.kokoro import MAX_PHONEMES, KokoroEngine
 from kokoro_mcp.engine.onnx_session import open_session
 from kokoro_mcp.errors import ModelError, SynthesisInterrupted
 from kokoro_mcp.model.layout import ModelFiles, locate_model
-from kokoro_mcp.voices import describe_voice
 
 logger = logging.getLogger(__name__)
 
@@ -40,8 +38,8 @@ class OnnxEngine(KokoroEngine):
             self._files = locate_model(self.model_dir)
         return self._files
 
-    def voices(self) -> Sequence[VoiceInfo]:
-        return [describe_voice(name) for name in self.files().voice_names()]
+    def _voice_names(self) -> list[str]:
+        return self.files().voice_names()
 
     def _load_weights(self) -> None:
         session = open_session(self.files().onnx, self.threads)

@@ -289,19 +289,10 @@ def _status_result(status: SpeakerStatus, engine: str, defaults: Defaults) -> St
             hint=audio.hint,
             reconnects=audio.reconnects,
         ),
+        # UtteranceInfo already carries the preview and the rounded figures.
         current=None
         if current is None
-        else CurrentSpeech(
-            id=current.id,
-            text=current.text,
-            voice=current.voice,
-            speed=current.speed,
-            chunks_played=current.chunks_played,
-            chunks_synthesized=current.chunks_synthesized,
-            seconds_played=round(current.seconds_played, 3),
-            seconds_synthesized=round(current.seconds_synthesized, 3),
-            done_synthesizing=current.done_synthesizing,
-        ),
+        else CurrentSpeech.model_validate(current, from_attributes=True),
         queue_length=status.queue_length,
         last_time_to_first_audio=_round(status.last_time_to_first_audio),
         recent_time_to_first_audio=[round(t, 3) for t in status.recent_time_to_first_audio],
