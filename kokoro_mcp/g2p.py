@@ -15,15 +15,14 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from kokoro_mcp.errors import ModelError, UnsupportedLanguageError
-from kokoro_mcp.voices import LANGUAGES, SUPPORTED_LANGUAGE_LETTERS
+from kokoro_mcp.voices import LANGUAGES
 
 logger = logging.getLogger(__name__)
 
 # Voice prefix letter -> espeak-ng language, for languages without a misaki G2P here.
 ESPEAK_LANGUAGES = {"e": "es", "f": "fr-fr", "h": "hi", "i": "it", "p": "pt-br"}
 MISAKI_ENGLISH = {"a": False, "b": True}  # letter -> british?
-SUPPORTED_LETTERS = SUPPORTED_LANGUAGE_LETTERS
-assert frozenset(MISAKI_ENGLISH) | frozenset(ESPEAK_LANGUAGES) == SUPPORTED_LETTERS
+SUPPORTED_LETTERS = frozenset(MISAKI_ENGLISH) | frozenset(ESPEAK_LANGUAGES)
 UNKNOWN_MARK = "❓"
 _SPACY_COMPONENTS = ["tok2vec", "tagger"]
 

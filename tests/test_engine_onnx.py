@@ -181,3 +181,10 @@ def test_interrupt_abandons_the_model_call_at_once(onnx_engine: OnnxEngine) -> N
     assert interrupted_seconds < full_seconds / 2, (interrupted_seconds, full_seconds)
     # The engine is fine afterwards.
     assert onnx_engine.synthesize_phonemes(phonemes[:50], "af_heart", 1.0).size > 0
+
+
+def test_voice_list_and_g2p_agree_on_supported_languages() -> None:
+    from kokoro_mcp.g2p import SUPPORTED_LETTERS
+    from kokoro_mcp.voices import SUPPORTED_LANGUAGE_LETTERS
+
+    assert SUPPORTED_LETTERS == SUPPORTED_LANGUAGE_LETTERS
