@@ -97,6 +97,14 @@ def test_install_then_second_install_is_a_noop(tmp_path: Path, voices_tarball: P
     assert install.install_model(root, voices_tarball=voices_tarball).installed
     assert install.verify_model_dir(root) == []
 
+    # A folder an older kokoro-mcp wrote is flagged, and a plain install brings it up to date.
+    manifest = json.loads((root / MANIFEST_NAME).read_text(encoding="utf-8"))
+    manifest["version"] = 1
+    (root / MANIFEST_NAME).write_text(json.dumps(manifest), encoding="utf-8")
+    assert any("version 1" in p and "model install" in p for p in install.verify_model_dir(root))
+    assert install.install_model(root, voices_tarball=voices_tarball).installed
+    assert install.verify_model_dir(root) == []
+
 
 def test_voices_tarball_with_wrong_shape_is_rejected(tmp_path: Path) -> None:
     bad = tmp_path / "kokoro-js-bad.tgz"

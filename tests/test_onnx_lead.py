@@ -13,6 +13,7 @@ from kokoro_mcp.engine.onnx import OnnxEngine
 from kokoro_mcp.engine.onnx_lead import KEEP_FRAMES, crop_leading_silence
 from kokoro_mcp.engine.onnx_session import open_session
 from kokoro_mcp.engine.trim import trim_silence
+from kokoro_mcp.model.layout import FAST_ONNX_NAME, ONNX_NAME
 from tests.asr import transcribe, word_error_rate
 
 pytest_plugins = ["tests.model_fixtures"]
@@ -38,8 +39,10 @@ def run(session, engine: OnnxEngine, text: str) -> np.ndarray:  # type: ignore[n
 
 @pytest.fixture(scope="module")
 def sessions(onnx_engine: OnnxEngine):  # type: ignore[no-untyped-def]
-    graph = onnx_engine.files().onnx
-    return open_session(graph), open_session(graph, skip_lead_silence=False)
+    """The installed fast graph (cut) and the original int8 graph (uncut, not rewritten)."""
+    assert onnx_engine.files().onnx.name == FAST_ONNX_NAME  # what the engine runs
+    root = onnx_engine.files().root
+    return open_session(root / FAST_ONNX_NAME), open_session(root / ONNX_NAME)
 
 
 def test_vocoder_skips_the_lead_silence_but_keeps_the_speech(
@@ -86,7 +89,8 @@ def test_other_graphs_are_left_alone(tmp_path: Path) -> None:
 
 
 def test_cut_is_applied_once(onnx_engine: OnnxEngine) -> None:
-    model = onnx.load(str(onnx_engine.files().onnx), load_external_data=False)
+    model = onnx.load(str(onnx_engine.files().root / ONNX_NAME))
+    assert not any(node.name.startswith("lead_crop") for node in model.graph.node)
     assert crop_leading_silence(model) is True
     count = len(model.graph.node)
     assert crop_leading_silence(model) is True

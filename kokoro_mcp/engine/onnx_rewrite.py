@@ -40,6 +40,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
+from kokoro_mcp.engine.onnx_lead import crop_leading_silence
 from kokoro_mcp.errors import InvalidInputError, ModelError
 
 logger = logging.getLogger(__name__)
@@ -61,6 +62,7 @@ class RewriteReport:
     nodes_before: int = 0
     nodes_after: int = 0
     seconds: float = 0.0
+    lead_cut: bool = False  # onnx_lead's cut applied too
 
 
 def fast_model_path(src: Path) -> Path:
@@ -92,13 +94,17 @@ def _cpu_has_vnni() -> bool:
     return "avx512_vnni" in flags or "avx_vnni" in flags
 
 
-def rewrite_model(src: Path, dst: Path, *, weight_bits: int | None = None) -> RewriteReport:
+def rewrite_model(
+    src: Path, dst: Path, *, weight_bits: int | None = None, cut_lead_silence: bool = False
+) -> RewriteReport:
     """Read the int8 model at `src`, rewrite eligible ConvInteger nodes, write `dst` atomically.
 
     `weight_bits` 8 keeps the weights exactly; 7 is for x86 CPUs without VNNI (see the module
     docstring); None picks `recommended_weight_bits()` for this CPU. Deterministic: the same
-    input and width give byte-identical output. Raises ModelError when `src` can't be read or
-    the rewritten graph fails ONNX validation (then `dst` is left untouched).
+    input and width give byte-identical output. `cut_lead_silence` also applies onnx_lead's
+    cut (the installed fast graph has it; plain rewrites compare like for like). Raises
+    ModelError when `src` can't be read or the rewritten graph fails ONNX validation (then
+    `dst` is left untouched).
     """
     if weight_bits is None:
         weight_bits = recommended_weight_bits()
@@ -114,6 +120,7 @@ def rewrite_model(src: Path, dst: Path, *, weight_bits: int | None = None) -> Re
         ) from exc
     nodes_before = len(model.graph.node)
     counts = rewrite_graph(model.graph, weight_bits=weight_bits)
+    lead_cut = cut_lead_silence and crop_leading_silence(model)
     try:
         onnx.checker.check_model(model)
     except onnx.checker.ValidationError as exc:
@@ -131,13 +138,16 @@ def rewrite_model(src: Path, dst: Path, *, weight_bits: int | None = None) -> Re
         nodes_before=nodes_before,
         nodes_after=len(model.graph.node),
         seconds=time.perf_counter() - started,
+        lead_cut=lead_cut,
     )
     logger.info(
-        "rewrote %d of %d ConvInteger nodes (%d-bit weights; %s) into %s in %.1f s",
+        "rewrote %d of %d ConvInteger nodes (%d-bit weights; %s; lead silence %s) into %s"
+        " in %.1f s",
         report.rewritten,
         report.rewritten + report.kept,
         weight_bits,
         ", ".join(f"{n} kept: {why}" for why, n in kept_reasons.items()) or "none kept",
+        "cut" if lead_cut else "kept",
         dst,
         report.seconds,
     )

