@@ -82,6 +82,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--max-queue", type=int, help="most utterances waiting at once (1..1000)")
     parser.add_argument(
+        "--audio-latency",
+        type=float,
+        help="seconds of audio queued at the device (0.01..0.5, default 0.05; raise on clicks)",
+    )
+    parser.add_argument(
         "--code-blocks", choices=["placeholder", "skip"], help="how fenced code is spoken"
     )
     commands = parser.add_subparsers(dest="command", parser_class=_Parser)
@@ -95,6 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     say.add_argument("text", nargs="*", help="text to speak; read from stdin when omitted")
     say.add_argument("-o", "--output", type=Path, help="write a 24 kHz WAV instead of playing")
     say.add_argument("--device", help="output device index or name")
+    say.add_argument("--audio-latency", type=float, help="seconds queued at the device")
 
     voices = commands.add_parser("voices", help="list the voices")
     _add_common(voices)
@@ -143,6 +149,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         device=config.parse_device(getattr(args, "device", None)),
         keep_alive=getattr(args, "keep_alive", None),
         max_queue=getattr(args, "max_queue", None),
+        audio_latency=getattr(args, "audio_latency", None),
         code_blocks=getattr(args, "code_blocks", None),
     )
     if command == "serve":

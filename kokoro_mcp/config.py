@@ -13,6 +13,8 @@ from kokoro_mcp.errors import InvalidInputError
 from kokoro_mcp.limits import MAX_SPEED, MIN_SPEED
 
 ENV_PREFIX = "KOKORO_MCP_"
+MIN_AUDIO_LATENCY = 0.01  # below this even an idle machine underflows
+MAX_AUDIO_LATENCY = 0.5
 EngineName = Literal["auto", "onnx", "mlx"]
 Mode = Literal["interrupt", "queue"]
 CodeBlocks = Literal["placeholder", "skip"]
@@ -37,6 +39,9 @@ class Settings:
     device: str | int | None = None  # None: the system's default output
     keep_alive: bool = False
     max_queue: int = 16
+    # Seconds of audio PortAudio keeps queued: lower starts and stops sooner, higher survives
+    # a busy CPU without clicks (0.05 had no device underflow here at load average 5-7).
+    audio_latency: float = 0.05
     code_blocks: CodeBlocks = "placeholder"
     load_timeout: float = 60.0  # how long a speak waits for the model to finish loading
 
@@ -97,6 +102,8 @@ def from_env(environ: Mapping[str, str] | None = None) -> Settings:
         values["keep_alive"] = _parse_bool(ENV_PREFIX + "KEEP_ALIVE", raw)
     if (raw := get("MAX_QUEUE")) is not None:
         values["max_queue"] = _parse_number(ENV_PREFIX + "MAX_QUEUE", raw, int)
+    if (raw := get("AUDIO_LATENCY")) is not None:
+        values["audio_latency"] = _parse_number(ENV_PREFIX + "AUDIO_LATENCY", raw, float)
     if (raw := get("CODE_BLOCKS")) is not None:
         values["code_blocks"] = raw.strip().lower()
     if (raw := get("LOAD_TIMEOUT")) is not None:
@@ -132,6 +139,15 @@ def validate(settings: Settings) -> Settings:
         raise ConfigError(
             f"max queue must be a whole number from 1 to 1000, got {settings.max_queue!r}"
             f" (set {ENV_PREFIX}MAX_QUEUE or --max-queue)"
+        )
+    latency = settings.audio_latency
+    if not (isinstance(latency, (int, float)) and math.isfinite(latency)) or not (
+        MIN_AUDIO_LATENCY <= latency <= MAX_AUDIO_LATENCY
+    ):
+        raise ConfigError(
+            f"audio latency must be between {MIN_AUDIO_LATENCY} and {MAX_AUDIO_LATENCY} seconds,"
+            f" got {latency!r} (set {ENV_PREFIX}AUDIO_LATENCY or --audio-latency; 0.05 is the"
+            " default, raise it if playback clicks on a busy machine)"
         )
     if not (math.isfinite(settings.load_timeout) and 1 <= settings.load_timeout <= 600):
         raise ConfigError(

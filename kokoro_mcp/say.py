@@ -54,7 +54,14 @@ def _write(engine: Engine, settings: Settings, text: str, output: Path) -> int:
 def _play(engine: Engine, settings: Settings, text: str) -> int:
     from kokoro_mcp.speaker import speak_blocking
 
-    speak_blocking(engine, text, voice=settings.voice, speed=settings.speed, device=settings.device)
+    speak_blocking(
+        engine,
+        text,
+        voice=settings.voice,
+        speed=settings.speed,
+        device=settings.device,
+        latency=settings.audio_latency,
+    )
     return 0
 
 

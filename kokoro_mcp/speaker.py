@@ -490,6 +490,7 @@ def speak_blocking(
     voice: str = "af_heart",
     speed: float = 1.0,
     device: str | int | None = None,
+    latency: float | str = DEFAULT_LATENCY,
     audio_timeout: float = 3.0,
 ) -> Utterance:
     """Speak `text` once and return when it has been heard (for `kokoro-mcp say`).
@@ -497,7 +498,9 @@ def speak_blocking(
     Raises AudioDeviceError (pointing to `--output`) when no output device opens within
     `audio_timeout`, and the utterance's error when synthesis fails.
     """
-    speaker = Speaker(engine, device=device, default_voice=voice, default_speed=speed)
+    speaker = Speaker(
+        engine, device=device, latency=latency, default_voice=voice, default_speed=speed
+    )
     speaker.start()
     try:
         if not speaker.wait_audio(audio_timeout):

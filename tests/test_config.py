@@ -28,6 +28,7 @@ def test_every_variable_is_read() -> None:
             "KOKORO_MCP_MAX_QUEUE": "4",
             "KOKORO_MCP_CODE_BLOCKS": "skip",
             "KOKORO_MCP_LOAD_TIMEOUT": "30",
+            "KOKORO_MCP_AUDIO_LATENCY": "0.025",
         }
     )
     assert settings.voice == "bm_george"
@@ -40,6 +41,7 @@ def test_every_variable_is_read() -> None:
     assert settings.max_queue == 4
     assert settings.code_blocks == "skip"
     assert settings.load_timeout == 30
+    assert settings.audio_latency == 0.025
 
 
 def test_empty_variables_mean_default() -> None:
@@ -62,6 +64,10 @@ def test_empty_variables_mean_default() -> None:
         ("CODE_BLOCKS", "read", "code blocks must be one of placeholder, skip"),
         ("VOICE", "af heart; rm", "voice must be a Kokoro voice name"),
         ("LOAD_TIMEOUT", "0", "load timeout must be between 1 and 600"),
+        ("AUDIO_LATENCY", "0", "audio latency must be between 0.01 and 0.5 seconds"),
+        ("AUDIO_LATENCY", "nan", "audio latency must be between 0.01 and 0.5 seconds"),
+        ("AUDIO_LATENCY", "2", "--audio-latency"),
+        ("AUDIO_LATENCY", "50ms", "KOKORO_MCP_AUDIO_LATENCY='50ms' is not a valid float"),
     ],
 )
 def test_bad_values_name_the_setting(name: str, value: str, message: str) -> None:

@@ -190,3 +190,15 @@ def test_speech_reaches_the_sink_and_is_understood() -> None:
     heard = transcribe(samples, pulse.SAMPLE_RATE)
     error = word_error_rate(sentence, heard)  # "Kokoro" may come back as "Kakoro"
     assert error <= 0.2, f"heard {heard!r} (WER {error:.2f})"
+
+
+def test_audio_latency_setting_reaches_the_device() -> None:
+    async def scenario() -> None:
+        for asked in (0.02, 0.2):
+            async with connect({**TONE, "KOKORO_MCP_AUDIO_LATENCY": str(asked)}) as session:
+                await _ready(session)
+                audio = structured(await session.call_tool("status", {}))["audio"]
+                # PortAudio rounds to whole device periods: near, not equal.
+                assert asked * 0.5 <= audio["latency"] <= asked * 2, audio
+
+    anyio.run(scenario)

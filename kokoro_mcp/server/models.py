@@ -56,6 +56,11 @@ class AudioState(BaseModel):
     problem: str | None = None
     hint: str | None = Field(default=None, description="how to fix the problem")
     reconnects: int = 0
+    latency: float | None = Field(
+        default=None,
+        description="seconds of audio queued at the device, as the device reports it"
+        " (KOKORO_MCP_AUDIO_LATENCY asks for it)",
+    )
 
 
 class CurrentSpeech(BaseModel):

@@ -92,6 +92,7 @@ class SpeakerHost:
                 device=self.settings.device,
                 keep_alive=self.settings.keep_alive,
                 max_queue=self.settings.max_queue,
+                latency=self.settings.audio_latency,
                 default_voice=self.settings.voice,
                 default_speed=self.settings.speed,
             )

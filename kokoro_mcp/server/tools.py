@@ -288,6 +288,7 @@ def _status_result(status: SpeakerStatus, engine: str, defaults: Defaults) -> St
             problem=audio.problem,
             hint=audio.hint,
             reconnects=audio.reconnects,
+            latency=_round(audio.latency),
         ),
         # UtteranceInfo already carries the preview and the rounded figures.
         current=None
