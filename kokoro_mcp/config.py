@@ -10,11 +10,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 from kokoro_mcp.errors import InvalidInputError
-from kokoro_mcp.limits import MAX_SPEED, MIN_SPEED
+from kokoro_mcp.limits import (
+    DEFAULT_AUDIO_LATENCY,
+    MAX_AUDIO_LATENCY,
+    MAX_SPEED,
+    MIN_AUDIO_LATENCY,
+    MIN_SPEED,
+)
 
 ENV_PREFIX = "KOKORO_MCP_"
-MIN_AUDIO_LATENCY = 0.01  # below this even an idle machine underflows
-MAX_AUDIO_LATENCY = 0.5
 EngineName = Literal["auto", "onnx", "mlx"]
 Mode = Literal["interrupt", "queue"]
 CodeBlocks = Literal["placeholder", "skip"]
@@ -40,8 +44,8 @@ class Settings:
     keep_alive: bool = False
     max_queue: int = 16
     # Seconds of audio PortAudio keeps queued: lower starts and stops sooner, higher survives
-    # a busy CPU without clicks (0.05 had no device underflow here at load average 5-7).
-    audio_latency: float = 0.05
+    # a busy CPU without clicks (see audio/player.py for what was measured).
+    audio_latency: float = DEFAULT_AUDIO_LATENCY
     code_blocks: CodeBlocks = "placeholder"
     load_timeout: float = 60.0  # how long a speak waits for the model to finish loading
 
@@ -146,8 +150,9 @@ def validate(settings: Settings) -> Settings:
     ):
         raise ConfigError(
             f"audio latency must be between {MIN_AUDIO_LATENCY} and {MAX_AUDIO_LATENCY} seconds,"
-            f" got {latency!r} (set {ENV_PREFIX}AUDIO_LATENCY or --audio-latency; 0.05 is the"
-            " default, raise it if playback clicks on a busy machine)"
+            f" got {latency!r} (set {ENV_PREFIX}AUDIO_LATENCY or --audio-latency;"
+            f" {DEFAULT_AUDIO_LATENCY} is the default; raise it if playback clicks on a busy"
+            " machine)"
         )
     if not (math.isfinite(settings.load_timeout) and 1 <= settings.load_timeout <= 600):
         raise ConfigError(

@@ -6,6 +6,10 @@ from kokoro_mcp.errors import InvalidInputError
 
 MIN_SPEED = 0.5
 MAX_SPEED = 2.0
+# Seconds of audio queued at the output device (what was measured: audio/player.py).
+DEFAULT_AUDIO_LATENCY = 0.025
+MIN_AUDIO_LATENCY = 0.01  # below this even an idle machine underflows
+MAX_AUDIO_LATENCY = 0.5
 
 
 def validate_speed(speed: float) -> float:

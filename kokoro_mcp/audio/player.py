@@ -18,12 +18,15 @@ from typing import Any
 
 from kokoro_mcp.audio import devices
 from kokoro_mcp.audio.buffer import AudioBuffer
+from kokoro_mcp.limits import DEFAULT_AUDIO_LATENCY
 
 logger = logging.getLogger(__name__)
 
-# Seconds PortAudio keeps queued: sets append and stop latency at the sink (~60 ms); 0.05 s
-# gave no device underflow here even with the 2 cores at load average 5-7.
-DEFAULT_LATENCY = 0.05
+# Seconds PortAudio keeps queued: sets start and stop latency at the sink (~30 ms at 0.025).
+# During speech 0.025 s gave no underflow here with three busy loops on the 2 cores (load ~4),
+# as 0.05 s did at load 5-7; alsa-lib does report a few while the stream opens alongside the
+# model load (silence then, nothing audible). 0.05 s would add ~25 ms to every start and stop.
+DEFAULT_LATENCY = DEFAULT_AUDIO_LATENCY
 POLL_SECONDS = 0.1
 # No callback for this long = the device froze. A server that dies is seen sooner, by the
 # finished callback; on a 2-core box loaded by other work, callbacks were seen to pause for up
