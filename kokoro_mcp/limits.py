@@ -6,9 +6,10 @@ from kokoro_mcp.errors import InvalidInputError
 
 MIN_SPEED = 0.5
 MAX_SPEED = 2.0
-# Seconds of audio queued at the output device (what was measured: audio/player.py).
+# Seconds of audio queued at the output device; the default is what was measured to hold up
+# (audio/player.py). The range only keeps requests sane: 10 ms to half a second.
 DEFAULT_AUDIO_LATENCY = 0.025
-MIN_AUDIO_LATENCY = 0.01  # below this even an idle machine underflows
+MIN_AUDIO_LATENCY = 0.01
 MAX_AUDIO_LATENCY = 0.5
 
 
