@@ -84,7 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--audio-latency",
         type=float,
-        help="seconds of audio queued at the device (0.01..0.5, default 0.025; raise on clicks)",
+        help="seconds of audio queued at the device (0.01..0.5, default 0.05; raise on clicks)",
     )
     parser.add_argument(
         "--code-blocks", choices=["placeholder", "skip"], help="how fenced code is spoken"

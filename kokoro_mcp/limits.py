@@ -8,7 +8,7 @@ MIN_SPEED = 0.5
 MAX_SPEED = 2.0
 # Seconds of audio queued at the output device; the default is what was measured to hold up
 # (audio/player.py). The range only keeps requests sane: 10 ms to half a second.
-DEFAULT_AUDIO_LATENCY = 0.025
+DEFAULT_AUDIO_LATENCY = 0.05
 MIN_AUDIO_LATENCY = 0.01
 MAX_AUDIO_LATENCY = 0.5
 

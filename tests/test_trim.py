@@ -1,0 +1,28 @@
+"""Trimming keeps fixed margins around speech."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from kokoro_mcp.engine.trim import FRAME, JOIN_MARGIN, LEAD_MARGIN, TAIL_MARGIN, trim_silence
+
+
+def speech_between(lead: int, sound: int, tail: int) -> np.ndarray:
+    samples = np.zeros(lead + sound + tail, dtype=np.float32)
+    samples[lead : lead + sound] = 0.3
+    return samples
+
+
+def test_margins_around_speech() -> None:
+    trimmed = trim_silence(speech_between(50 * FRAME, 40 * FRAME, 60 * FRAME))
+    assert len(trimmed) == LEAD_MARGIN + 40 * FRAME + TAIL_MARGIN
+    assert np.all(trimmed[LEAD_MARGIN : LEAD_MARGIN + 40 * FRAME] == np.float32(0.3))
+
+
+def test_joining_chunk_keeps_almost_no_tail() -> None:
+    trimmed = trim_silence(speech_between(10 * FRAME, 40 * FRAME, 4 * FRAME), joins_next=True)
+    assert len(trimmed) == LEAD_MARGIN + 40 * FRAME + JOIN_MARGIN
+
+
+def test_silence_only_gives_nothing() -> None:
+    assert trim_silence(np.zeros(10 * FRAME, dtype=np.float32)).size == 0
