@@ -44,7 +44,7 @@ class Settings:
     keep_alive: bool = False
     max_queue: int = 16
     # Seconds of audio PortAudio keeps queued: lower starts and stops sooner, higher survives
-    # a busy CPU without clicks (see audio/player.py for what was measured).
+    # a busy CPU without clicks (see limits.py for what was measured).
     audio_latency: float = DEFAULT_AUDIO_LATENCY
     code_blocks: CodeBlocks = "placeholder"
     load_timeout: float = 60.0  # how long a speak waits for the model to finish loading

@@ -6,8 +6,12 @@ from kokoro_mcp.errors import InvalidInputError
 
 MIN_SPEED = 0.5
 MAX_SPEED = 2.0
-# Seconds of audio queued at the output device; the default is what was measured to hold up
-# (audio/player.py). The range only keeps requests sane: 10 ms to half a second.
+# Seconds PortAudio keeps queued: sets start and stop latency at the sink (~60 ms at 0.05,
+# ~30 ms at 0.025). 0.05 s gave no underflow here at load average 5-7. 0.025 s held during
+# speech with three busy loops on the 2 cores, but alsa-lib reported underruns while the stream
+# opened beside the model load and 1-2 more over a 16-minute benchmark that PortAudio never
+# flagged to the callback, so the safer value is the default and 0.025 a setting.
+# The range only keeps requests sane: 10 ms to half a second.
 DEFAULT_AUDIO_LATENCY = 0.05
 MIN_AUDIO_LATENCY = 0.01
 MAX_AUDIO_LATENCY = 0.5

@@ -21,7 +21,6 @@ from collections.abc import Sequence
 import numpy as np
 
 from kokoro_mcp.audio import AudioBuffer, AudioStatus, Player
-from kokoro_mcp.audio.player import DEFAULT_LATENCY
 from kokoro_mcp.engine.base import Engine, VoiceInfo, validate_speed
 from kokoro_mcp.errors import (
     AudioDeviceError,
@@ -31,6 +30,7 @@ from kokoro_mcp.errors import (
     QueueFullError,
     UnsupportedLanguageError,
 )
+from kokoro_mcp.limits import DEFAULT_AUDIO_LATENCY
 from kokoro_mcp.speaker_types import (
     MODES,
     Mode,
@@ -70,7 +70,7 @@ class Speaker:
         max_queue: int = 16,
         default_voice: str = "af_heart",
         default_speed: float = 1.0,
-        latency: float | str = DEFAULT_LATENCY,
+        latency: float | str = DEFAULT_AUDIO_LATENCY,
         max_ahead_seconds: float = MAX_AHEAD_SECONDS,
     ) -> None:
         if max_queue < 1:
@@ -490,7 +490,7 @@ def speak_blocking(
     voice: str = "af_heart",
     speed: float = 1.0,
     device: str | int | None = None,
-    latency: float | str = DEFAULT_LATENCY,
+    latency: float | str = DEFAULT_AUDIO_LATENCY,
     audio_timeout: float = 3.0,
 ) -> Utterance:
     """Speak `text` once and return when it has been heard (for `kokoro-mcp say`).
@@ -514,7 +514,7 @@ def speak_blocking(
         if utterance.state == "failed":
             raise KokoroError(utterance.error or "speech failed")
         # "done" means handed to the device: let its last buffer reach the speaker.
-        time.sleep((speaker.player.status().latency or DEFAULT_LATENCY) + 0.1)
+        time.sleep((speaker.player.status().latency or DEFAULT_AUDIO_LATENCY) + 0.1)
         return utterance
     finally:
         speaker.close()

@@ -22,12 +22,6 @@ from kokoro_mcp.limits import DEFAULT_AUDIO_LATENCY
 
 logger = logging.getLogger(__name__)
 
-# Seconds PortAudio keeps queued: sets start and stop latency at the sink (~60 ms at 0.05,
-# ~30 ms at 0.025). 0.05 s gave no underflow here at load average 5-7. 0.025 s held during
-# speech with three busy loops on the 2 cores, but alsa-lib reported underruns while the stream
-# opened beside the model load and 1-2 more over a 16-minute benchmark that PortAudio never
-# flagged to the callback, so the safer value is the default and 0.025 a setting.
-DEFAULT_LATENCY = DEFAULT_AUDIO_LATENCY
 POLL_SECONDS = 0.1
 # No callback for this long = the device froze. A server that dies is seen sooner, by the
 # finished callback; on a 2-core box loaded by other work, callbacks were seen to pause for up
@@ -65,7 +59,7 @@ class Player:
         buffer: AudioBuffer,
         *,
         device: str | int | None = None,
-        latency: float | str = DEFAULT_LATENCY,
+        latency: float | str = DEFAULT_AUDIO_LATENCY,
         blocksize: int = 0,
         watchdog: float = WATCHDOG_SECONDS,
     ) -> None:
