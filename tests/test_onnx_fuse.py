@@ -15,6 +15,7 @@ from onnx import TensorProto, helper, numpy_helper
 from kokoro_mcp.engine.onnx import OnnxEngine
 from kokoro_mcp.engine.onnx_fuse import (
     dft_basis,
+    fold_snake_scales,
     fuse_graph,
     fuse_instance_norms,
     square_powers,
@@ -119,6 +120,64 @@ def test_constant_gamma_is_left_alone() -> None:
     model = adain_model(constant_gamma=True)
     assert fuse_instance_norms(model.graph) == 0
     assert "InstanceNormalization" not in op_types(model)
+
+
+# ------------------------------------------------------------------ Snake after a norm
+
+
+def snake_model() -> onnx.ModelProto:
+    """y = IN(x), then y + (1/a) * sin(a * y)^2: the AdaIN + Snake pair of Kokoro's vocoder."""
+    channels = 3
+    alpha = np.array([0.7, 1.3, 2.1], np.float32).reshape(1, -1, 1)
+    nodes = [
+        helper.make_node("InstanceNormalization", ["x", "scale", "shift"], ["y"], epsilon=1e-5),
+        helper.make_node("Mul", ["alpha", "y"], ["ay"]),
+        helper.make_node("Sin", ["ay"], ["s"]),
+        helper.make_node("Mul", ["s", "s"], ["s2"]),
+        helper.make_node("Mul", ["reciprocal", "s2"], ["scaled"]),
+        helper.make_node("Add", ["y", "scaled"], ["out"]),
+    ]
+    graph = helper.make_graph(
+        nodes,
+        "snake",
+        [
+            helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, channels, None]),
+            helper.make_tensor_value_info("scale", TensorProto.FLOAT, [channels]),
+            helper.make_tensor_value_info("shift", TensorProto.FLOAT, [channels]),
+        ],
+        [helper.make_tensor_value_info("out", TensorProto.FLOAT, [1, channels, None])],
+        [
+            numpy_helper.from_array(alpha, "alpha"),
+            numpy_helper.from_array((1.0 / alpha).astype(np.float32), "reciprocal"),
+        ],
+    )
+    return helper.make_model(graph, opset_imports=OPSET)
+
+
+def test_snake_factor_folds_into_the_norm_with_the_same_result() -> None:
+    model = snake_model()
+    rng = np.random.default_rng(5)
+    feeds = {
+        "x": (rng.standard_normal((1, 3, 500)) * 2).astype(np.float32),
+        "scale": np.array([1.2, 0.4, 2.0], np.float32),
+        "shift": np.array([0.3, -1.0, 0.0], np.float32),
+    }
+    before = run(model, feeds)[0]
+    assert fold_snake_scales(model.graph) == 1
+    onnx.checker.check_model(model)
+    types = op_types(model)
+    # Two [C]-sized Muls into the norm, then Sin, square, add, scale: one full-size pass fewer.
+    assert types.count("InstanceNormalization") == 1 and types.count("Sin") == 1
+    assert len(types) == 7
+    np.testing.assert_allclose(run(model, feeds)[0], before, rtol=1e-5, atol=1e-5)
+
+
+def test_snake_with_a_mismatched_reciprocal_is_left_alone() -> None:
+    model = snake_model()
+    for init in model.graph.initializer:
+        if init.name == "reciprocal":
+            init.CopyFrom(numpy_helper.from_array(np.full((1, 3, 1), 0.5, np.float32), init.name))
+    assert fold_snake_scales(model.graph) == 0
 
 
 # ------------------------------------------------------------------ STFT, by hand
@@ -287,6 +346,7 @@ def test_fuse_graph_reports_what_it_did(onnx_engine: OnnxEngine) -> None:
     assert counts["stft_as_conv"] == 1
     assert counts["instance_norm"] >= 60
     assert counts["square"] >= 48  # one per Snake activation, at least
+    assert counts["snake_scale"] >= 40  # the Snakes right after an AdaIN
     onnx.checker.check_model(model)
     again = fuse_graph(model.graph)  # nothing left to fuse: a second pass changes nothing
     assert sum(again.values()) == 0

@@ -9,6 +9,9 @@ Measured on the 2-core x86 box, first chunk of a typical sentence (bench_onnx_re
   seven elementwise and reduce nodes, each a pass over the whole [1, C, L] tensor;
   onnxruntime's InstanceNormalization kernel does it in one (~3.5% of synthesis).
 - Pow(x, 2) becomes Mul(x, x): the same value from a cheaper kernel.
+- Snake activations, y + sin(a*y)^2 / a, right after an instance norm: the norm's scale and
+  shift take the factor a (per-channel, [C]-sized work), and (t + sin(t)^2) / a with t = a*y
+  gives the same value with one full-size pass fewer (~3%).
 
 Together ~11% less time per chunk, with a spectral distance to the unfused graph (~1.3 dB
 mean per band) below the one between the fast and the original int8 graph (~2.1 dB).
@@ -43,6 +46,7 @@ def fuse_graph(graph: onnx.GraphProto) -> Counter[str]:
     counts["stft_as_conv"] = stft_as_convolution(graph)
     counts["instance_norm"] = fuse_instance_norms(graph)
     counts["square"] = square_powers(graph)
+    counts["snake_scale"] = fold_snake_scales(graph)
     remove_dead(graph)
     return counts
 
@@ -236,3 +240,74 @@ def square_powers(graph: onnx.GraphProto) -> int:
         node.input[1] = node.input[0]
         count += 1
     return count
+
+
+# -- Snake after an instance norm ---------------------------------------------------------------
+
+
+def _other(node: onnx.NodeProto, tensor: str) -> str:
+    """The input of a two-input node that isn't `tensor`."""
+    return str(node.input[1] if node.input[0] == tensor else node.input[0])
+
+
+def fold_snake_scales(graph: onnx.GraphProto) -> int:
+    """Fold Snake's inner factor into the InstanceNormalization in front of it.
+
+    Matches y = IN(x), then y + r * sin(a * y)^2 with per-channel constants a and r = 1/a,
+    and rewrites it as t = IN'(x) with the norm's scale and shift multiplied by a, then
+    (t + sin(t)^2) * r.
+    """
+    index = GraphIndex(graph)
+    replacements: dict[str, list[onnx.NodeProto]] = {}
+    removed: set[str] = set()
+    for norm in list(graph.node):
+        if norm.op_type != "InstanceNormalization" or len(norm.input) != 3:
+            continue
+        y = norm.output[0]
+        users = index.consumers.get(y, [])
+        inner = next((u for u in users if u.op_type == "Mul"), None)
+        if inner is None or len(users) != 2 or y in index.graph_outputs:
+            continue
+        alpha = index.constant(_other(inner, y))
+        sine = index.only_consumer(inner.output[0], "Sin")
+        square = sine and index.only_consumer(sine.output[0], "Mul")
+        if alpha is None or alpha.ndim != 3 or sine is None or square is None:
+            continue
+        if list(square.input) != [sine.output[0], sine.output[0]]:
+            continue
+        outer = index.only_consumer(square.output[0], "Mul")
+        total = outer and index.only_consumer(outer.output[0], "Add")
+        if outer is None or total is None or total not in users:
+            continue
+        reciprocal = index.constant(_other(outer, square.output[0]))
+        if reciprocal is None or reciprocal.shape != alpha.shape:
+            continue
+        if not np.all(alpha != 0) or not np.allclose(alpha * reciprocal, 1.0, rtol=1e-4):
+            continue
+        prefix = f"{_TAG}/snake{len(replacements)}"
+        graph.initializer.append(
+            numpy_helper.from_array(alpha.reshape(-1).astype(np.float32), f"{prefix}/alpha")
+        )
+        t = inner.output[0]  # Sin already reads it
+        replacements[y] = [
+            helper.make_node("Mul", [norm.input[1], f"{prefix}/alpha"], [f"{prefix}/scale"]),
+            helper.make_node("Mul", [norm.input[2], f"{prefix}/alpha"], [f"{prefix}/shift"]),
+            helper.make_node(
+                "InstanceNormalization",
+                [norm.input[0], f"{prefix}/scale", f"{prefix}/shift"],
+                [t],
+                name=prefix,
+                epsilon=float(attributes(norm).get("epsilon", 1e-5)),
+            ),
+        ]
+        removed.update((y, t))
+        # square's consumer: r * s^2 -> t + s^2; the final y + r*s^2 -> (t + s^2) * r
+        reciprocal_name = _other(outer, square.output[0])
+        outer.op_type = "Add"
+        del outer.input[:]
+        outer.input.extend([t, square.output[0]])
+        total.op_type = "Mul"
+        del total.input[:]
+        total.input.extend([outer.output[0], reciprocal_name])
+    splice(graph, replacements, removed)
+    return len(replacements)
