@@ -1,7 +1,7 @@
 """Synthesis time of the original int8 graph vs the im2col/MatMulInteger rewrite, same run.
 
     .venv/bin/python benchmarks/bench_onnx_rewrite.py [--rounds 7] [--threads 2] [--bits 8 7]
-        [--json out.json]
+        [--fused] [--json out.json]
 
 Both sessions use `make_session_options`; calls alternate (A B, then B A next round) so that
 load from other processes hits both sides alike. Reports median and p95 per sentence, the ratio
@@ -134,9 +134,10 @@ def timed_run(session: ort.InferenceSession, feeds: dict[str, np.ndarray]) -> tu
 
 
 def prepare_models(
-    model: Path, fast: Path | None, bits: list[int], scratch: Path
+    model: Path, fast: Path | None, bits: list[int], scratch: Path, fused: bool = False
 ) -> dict[str, Path]:
-    """Original first, then one rewritten graph per weight width (`fast` reused when given).
+    """Original first, then one rewritten graph per weight width (`fast` reused when given),
+    then with `fused` the 8-bit rewrite plus onnx_fuse's fusions.
 
     The installed fast graph also skips the lead silence (onnx_lead), which would mix a second
     saving into this comparison, so it is not picked up by default.
@@ -150,6 +151,11 @@ def prepare_models(
             report = rewrite_model(model, path, weight_bits=width)
             print(f"{name}: rewrote {report.rewritten} ConvInteger nodes, kept {report.kept}")
         models[name] = path
+    if fused:
+        path = scratch / f"{model.stem}.fused.onnx"
+        report = rewrite_model(model, path, weight_bits=8, fuse=True)
+        print(f"fused: rewrote {report.rewritten} ConvInteger nodes, fused {report.fused}")
+        models["fused"] = path
     return models
 
 
@@ -159,6 +165,9 @@ def main() -> None:
     parser.add_argument("--fast", type=Path, help="an 8-bit rewrite to use (default: make one)")
     parser.add_argument(
         "--bits", type=int, nargs="+", default=[8], choices=[7, 8], help="rewrites to time"
+    )
+    parser.add_argument(
+        "--fused", action="store_true", help="also time the 8-bit rewrite with onnx_fuse's fusions"
     )
     parser.add_argument("--rounds", type=int, default=7, help="timed runs per sentence and model")
     parser.add_argument("--threads", type=int, default=None, help="intra-op threads")
@@ -183,7 +192,7 @@ def main() -> None:
     model = find_model(args.model)
     vocab, table = load_inputs(model, args.voice)
     with tempfile.TemporaryDirectory(prefix="kokoro-bench-") as scratch:
-        models = prepare_models(model, args.fast, args.bits, Path(scratch))
+        models = prepare_models(model, args.fast, args.bits, Path(scratch), args.fused)
         sessions = {name: open_session(path, args.threads) for name, path in models.items()}
         results = [
             time_sentence(text, feeds_for(phonemes, vocab, table), sessions, args.rounds)

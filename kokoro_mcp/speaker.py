@@ -17,10 +17,12 @@ import queue
 import threading
 import time
 from collections.abc import Sequence
+from typing import Literal
 
 import numpy as np
 
 from kokoro_mcp.audio import AudioBuffer, AudioStatus, Player
+from kokoro_mcp.audio.default_output import DefaultOutputProbe
 from kokoro_mcp.engine.base import Engine, VoiceInfo, validate_speed
 from kokoro_mcp.errors import (
     AudioDeviceError,
@@ -72,6 +74,7 @@ class Speaker:
         default_speed: float = 1.0,
         latency: float | str = DEFAULT_AUDIO_LATENCY,
         max_ahead_seconds: float = MAX_AHEAD_SECONDS,
+        default_probe: DefaultOutputProbe | Literal["system"] | None = "system",
     ) -> None:
         if max_queue < 1:
             raise InvalidInputError(f"max_queue must be at least 1, got {max_queue}")
@@ -82,7 +85,9 @@ class Speaker:
         self.max_ahead_seconds = max_ahead_seconds
         self.sample_rate = engine.sample_rate
         self.buffer = AudioBuffer(self.sample_rate, keep_alive=keep_alive)
-        self.player = Player(self.buffer, device=device, latency=latency)
+        self.player = Player(
+            self.buffer, device=device, latency=latency, default_probe=default_probe
+        )
         self._lock = threading.Lock()
         self._work = threading.Condition(self._lock)  # the synthesis thread waits on it
         self._queue: collections.deque[Utterance] = collections.deque()  # not yet synthesizing

@@ -50,6 +50,24 @@ def test_pause_holds_position_and_resume_loses_nothing() -> None:
     np.testing.assert_array_equal(np.concatenate([first, rest]), ramp(0, 3000))
 
 
+def test_a_hold_is_separate_from_pause_and_loses_nothing() -> None:
+    """The player holds the buffer while it moves devices; the user's pause is untouched."""
+    buffer = AudioBuffer(RATE)
+    token = PlaybackToken(1, 0)
+    buffer.push(ramp(0, 3000), token)
+    first = drain(buffer, 1000)
+    buffer.held = True
+    buffer.paused = True  # the user pauses during the move...
+    held = drain(buffer, 4000)
+    buffer.held = False
+    still_paused = drain(buffer, 1000)  # ...and the end of the move does not resume them
+    buffer.paused = False
+    rest = drain(buffer, 2000)
+    assert not held.any() and not still_paused.any()
+    assert buffer.underruns == 0  # holding is not running dry
+    np.testing.assert_array_equal(np.concatenate([first, rest]), ramp(0, 3000))
+
+
 def test_cancelled_and_older_generations_are_never_played() -> None:
     buffer = AudioBuffer(RATE)
     old, cancelled, live = PlaybackToken(1, 0), PlaybackToken(2, 1), PlaybackToken(3, 1)

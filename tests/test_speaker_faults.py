@@ -6,12 +6,19 @@ test, so the other audio tests always find it running.
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable, Iterator
 
 import numpy as np
 import pytest
 
+from kokoro_mcp.audio.default_output import (
+    CoreAudioDefaultOutput,
+    DefaultOutputProbe,
+    PulseDefaultSink,
+    system_probe,
+)
 from kokoro_mcp.engine.tone import ToneEngine
 from kokoro_mcp.errors import AudioDeviceError
 from kokoro_mcp.speaker import Speaker, speak_blocking
@@ -28,8 +35,14 @@ def speakers() -> Iterator[list[Speaker]]:
         speaker.close()
 
 
-def started(speakers: list[Speaker], engine: ToneEngine | None = None) -> Speaker:
-    speaker = Speaker(engine or ToneEngine(seconds_per_word=0.3))
+def started(
+    speakers: list[Speaker],
+    engine: ToneEngine | None = None,
+    default_probe: DefaultOutputProbe | None = None,
+) -> Speaker:
+    # Linux follows the default sink by itself ("system" picks no probe here); the tests that
+    # exercise following the default the macOS way hand in the PulseAudio probe.
+    speaker = Speaker(engine or ToneEngine(seconds_per_word=0.3), default_probe=default_probe)
     speakers.append(speaker)
     speaker.start()
     assert speaker.wait_ready(10)
@@ -158,6 +171,59 @@ def test_switching_the_default_sink_moves_playback(speakers: list[Speaker]) -> N
     assert not first.samples.any(), "the second utterance also played on tts_sink"
 
 
+@pytest.mark.parametrize("probe", [True, False], ids=["probe", "no-probe"])
+def test_a_default_output_change_reopens_the_stream_where_a_probe_says_so(
+    speakers: list[Speaker], probe: bool
+) -> None:
+    """What macOS needs (its streams stay on the device they were opened on), driven by the
+    PulseAudio probe: the player sees the new default and reopens there; without a probe it
+    leaves the stream alone (as Linux needs nothing)."""
+    engine = ToneEngine(seconds_per_word=0.3)
+    speaker = started(speakers, engine, PulseDefaultSink() if probe else None)
+    assert speaker.wait_audio(10)
+    reconnects = speaker.status().audio.reconnects
+    pulse.set_default_sink(pulse.SINK2)
+    moved = wait_until(lambda: speaker.status().audio.reconnects > reconnects, 4)
+    if not probe:
+        assert moved is None
+        return
+    assert moved is not None, "the player did not reopen on the new default"
+    assert speaker.wait_audio(5)
+    with pulse.Capture(pulse.SINK) as first, pulse.Capture(pulse.SINK2) as second:
+        assert speaker.speak("now on the second").wait(10)
+        time.sleep(0.3)
+    np.testing.assert_array_equal(
+        pulse.span(second.samples), pulse.span(expected(engine, "now on the second"))
+    )
+    assert not first.samples.any()
+    assert speaker.status().audio.ok
+
+
+def test_moving_to_a_new_default_mid_utterance_loses_no_audio(speakers: list[Speaker]) -> None:
+    engine = ToneEngine(seconds_per_word=0.4)
+    speaker = started(speakers, engine, PulseDefaultSink())
+    assert speaker.wait_audio(10)
+    reconnects = speaker.status().audio.reconnects
+    text = "one two three four five six seven eight"
+    with pulse.Capture(pulse.SINK) as first, pulse.Capture(pulse.SINK2) as second:
+        utterance = speaker.speak(text)
+        assert wait_until(lambda: pulse.first_sound(first.samples) is not None, 5) is not None
+        time.sleep(0.5)
+        switched = time.monotonic()
+        pulse.set_default_sink(pulse.SINK2)
+        assert utterance.wait(15)
+        time.sleep(0.3)
+    assert speaker.status().audio.reconnects == reconnects + 1
+    # The switch moves a recording of the old monitor along with the default, so the old
+    # sink's part is what `first` had recorded by the switch.
+    before = first.segment(0, first.index_at(switched))
+    # Every sample played once: the old stream played out what the device held before it
+    # closed (dropping it would lose ~50 ms, 1.6% of this), and nothing played twice.
+    want = np.count_nonzero(pulse.loud(expected(engine, text)))
+    played = np.count_nonzero(pulse.loud(before)) + np.count_nonzero(pulse.loud(second.samples))
+    assert abs(played - want) <= 0.01 * want, (played, want)
+
+
 def test_speak_blocking_plays_to_the_end(speakers: list[Speaker]) -> None:
     engine = ToneEngine(seconds_per_word=0.2, words_per_chunk=2)
     text = "say it out loud now"
@@ -174,3 +240,17 @@ def test_speak_blocking_without_a_device_points_to_output() -> None:
     with pytest.raises(AudioDeviceError, match=r"no audio output.*--output"):
         speak_blocking(ToneEngine(), "nobody will hear this", audio_timeout=1.0)
     assert time.monotonic() - began < 4.0
+
+
+@pytest.mark.skipif(sys.platform == "darwin", reason="tells what other systems do")
+def test_other_systems_need_no_probe_and_coreaudio_says_it_is_missing() -> None:
+    assert system_probe() is None  # ALSA's default follows the sound server's default sink
+    with pytest.raises(OSError, match="CoreAudio"):
+        CoreAudioDefaultOutput()
+
+
+def test_the_pulse_probe_names_the_default_sink() -> None:
+    probe = PulseDefaultSink()
+    assert probe() == pulse.default_sink()
+    pulse.set_default_sink(pulse.SINK2)
+    assert probe() == pulse.SINK2

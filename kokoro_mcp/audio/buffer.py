@@ -67,6 +67,9 @@ class AudioBuffer:
         self.sample_rate = sample_rate
         self.keep_alive = keep_alive
         self.paused = False
+        # The player holds playback (without touching the user's pause) while it moves to
+        # another device, so the old one can play out what it already has.
+        self.held = False
         self.min_generation = 0
         self.underruns = 0  # times the callback ran dry inside an utterance
         self.last_fill_at = 0.0  # monotonic time of the latest callback (watchdog)
@@ -107,7 +110,7 @@ class AudioBuffer:
         self.fills += 1
         frames = out.shape[0]
         pos = 0
-        if not self.paused:
+        if not self.paused and not self.held:
             pos = self._copy_audio(out, frames)
         if pos < frames:
             if self.keep_alive:

@@ -3,8 +3,10 @@
 The audio thread opens the stream once and keeps it open; it alone starts, stops, closes and
 reopens it (CoreAudio ignores stream calls from short-lived threads). It also watches the
 stream: a `finished_callback` (the sound server died) or a callback that stopped running (a
-frozen device) makes it discard the stream and reopen with backoff. Nothing the rest of the
-program calls here ever waits on PortAudio.
+frozen device) makes it discard the stream and reopen with backoff. Where the platform keeps
+a stream on the device it was opened on (macOS), it also watches the system's default output
+and moves there when it changes (see default_output.py). Nothing the rest of the program
+calls here ever waits on PortAudio.
 """
 
 from __future__ import annotations
@@ -13,11 +15,13 @@ import logging
 import queue
 import threading
 import time
+from collections.abc import Hashable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from kokoro_mcp.audio import devices
 from kokoro_mcp.audio.buffer import AudioBuffer
+from kokoro_mcp.audio.default_output import DefaultOutputProbe, system_probe
 from kokoro_mcp.limits import DEFAULT_AUDIO_LATENCY
 
 logger = logging.getLogger(__name__)
@@ -30,6 +34,8 @@ WATCHDOG_SECONDS = 2.0
 FIRST_RETRY_SECONDS = 0.25
 MAX_RETRY_SECONDS = 4.0
 CLOSE_TIMEOUT_SECONDS = 1.0
+DEFAULT_CHECK_SECONDS = 1.0  # how often to ask whether the system's default output changed
+PLAY_OUT_MARGIN_SECONDS = 0.03  # beyond the stream's latency, before closing it to move
 
 _CLOSE = "close"
 _REOPEN = "reopen"
@@ -62,7 +68,11 @@ class Player:
         latency: float | str = DEFAULT_AUDIO_LATENCY,
         blocksize: int = 0,
         watchdog: float = WATCHDOG_SECONDS,
+        default_probe: DefaultOutputProbe | Literal["system"] | None = "system",
     ) -> None:
+        """`default_probe` tells the system's default output apart: "system" picks the one
+        this platform needs (none where the default is followed already); it is only used
+        while `device` is None."""
         self.buffer = buffer
         self.device = device
         self.latency = latency
@@ -85,6 +95,9 @@ class Player:
         self._stream: Any = None
         self._stuck_closer: threading.Thread | None = None
         self._had_stream = False
+        self._default_probe = default_probe
+        self._default_seen: Hashable | None = None  # the default when the stream was opened
+        self._default_checked_at = 0.0
 
     # -- API for other threads ----------------------------------------------------------------
 
@@ -148,6 +161,8 @@ class Player:
     # -- the audio thread -----------------------------------------------------------------------
 
     def _run(self) -> None:
+        if self._default_probe == "system":
+            self._default_probe = system_probe()
         retry_at = 0.0
         delay = FIRST_RETRY_SECONDS
         rescan = False  # PortAudio must re-scan devices after a failure or a lost server
@@ -166,19 +181,24 @@ class Player:
                 retry_at = 0.0
             if self._stream is not None:
                 reason = self._stream_trouble()
-                if reason is None:
+                if reason is None and not self._default_moved():
                     continue
-                logger.warning("audio output lost: %s", reason)
-                lost = f"audio output lost ({reason}); reconnecting"
-                self._set_problem(
-                    lost,
-                    "Check that the sound server is running and the device is connected;"
-                    " speech continues once it is back.",
-                )
-                self._discard_stream(lost=True)  # a frozen device is slow: report first
-                rescan = True
-                retry_at = time.monotonic() + FIRST_RETRY_SECONDS
-                delay = FIRST_RETRY_SECONDS
+                if reason is None:  # healthy, but no longer the default: move there
+                    self._play_out_and_discard()
+                    rescan = True  # PortAudio's device list still names the old default
+                    retry_at = 0.0
+                else:
+                    logger.warning("audio output lost: %s", reason)
+                    lost = f"audio output lost ({reason}); reconnecting"
+                    self._set_problem(
+                        lost,
+                        "Check that the sound server is running and the device is connected;"
+                        " speech continues once it is back.",
+                    )
+                    self._discard_stream(lost=True)  # a frozen device is slow: report first
+                    rescan = True
+                    retry_at = time.monotonic() + FIRST_RETRY_SECONDS
+                    delay = FIRST_RETRY_SECONDS
             if self._stream is None and time.monotonic() >= retry_at:
                 if self._stuck_closer is not None and self._stuck_closer.is_alive():
                     continue  # re-scanning now would tear PortAudio down under that close
@@ -215,6 +235,32 @@ class Player:
             return f"the device stopped asking for audio ({silent_for:.1f} s without a callback)"
         return None
 
+    def _default_moved(self) -> bool:
+        """True when the system's default output is no longer the one the stream was opened
+        on (checked at most every DEFAULT_CHECK_SECONDS; never for a chosen device)."""
+        now = time.monotonic()
+        if self.device is not None or now - self._default_checked_at < DEFAULT_CHECK_SECONDS:
+            return False
+        self._default_checked_at = now
+        current = self._read_default()
+        if current is None or self._default_seen is None:
+            self._default_seen = self._default_seen if current is None else current
+            return False
+        if current == self._default_seen:
+            return False
+        logger.info("default output changed (%r -> %r): moving there", self._default_seen, current)
+        return True
+
+    def _read_default(self) -> Hashable | None:
+        probe = self._default_probe
+        if probe is None or probe == "system":
+            return None
+        try:
+            return probe()
+        except Exception as exc:  # a probe that fails says nothing about the stream
+            logger.debug("reading the default output failed: %s", exc)
+            return None
+
     def _open_rescanning_once(self, rescan: bool) -> None:
         """Open; if that fails on PortAudio's cached device list, re-scan and try once more
         (the list is from when PortAudio started and may name a device that is gone)."""
@@ -247,6 +293,8 @@ class Player:
                 f"could not start the audio output on {name} ({exc})", devices.NO_DEVICE_HINT
             ) from exc
         self._stream = stream
+        self._default_seen = self._read_default()
+        self._default_checked_at = time.monotonic()
         with self._lock:
             if self._had_stream:
                 self._reconnects += 1
@@ -257,6 +305,18 @@ class Player:
             self._stream_latency = float(stream.latency)
         self._running.set()
         logger.info("audio output open: %s, latency %.0f ms", name, stream.latency * 1000)
+
+    def _play_out_and_discard(self) -> None:
+        """Close a healthy stream without dropping the audio its device already holds (a
+        latency's worth, ~50 ms): hold the buffer, let the device play, then close.
+        PortAudio's own draining stop was measured to drop it on ALSA."""
+        self.buffer.held = True
+        try:
+            latency = float(self._stream.latency) if self._stream is not None else 0.0
+            time.sleep(min(latency, 1.0) + PLAY_OUT_MARGIN_SECONDS)
+            self._discard_stream()
+        finally:
+            self.buffer.held = False  # no callback runs until the next stream starts
 
     def _discard_stream(self, *, lost: bool = False) -> None:
         """Stop and close the stream. A healthy one is closed right here, on the audio thread
