@@ -50,22 +50,21 @@ def test_pause_holds_position_and_resume_loses_nothing() -> None:
     np.testing.assert_array_equal(np.concatenate([first, rest]), ramp(0, 3000))
 
 
-def test_a_hold_is_separate_from_pause_and_loses_nothing() -> None:
-    """The player holds the buffer while it moves devices; the user's pause is untouched."""
+def test_the_players_hold_is_not_the_users_pause() -> None:
+    """The player holds the buffer while it moves devices; a pause made meanwhile stays."""
     buffer = AudioBuffer(RATE)
-    token = PlaybackToken(1, 0)
-    buffer.push(ramp(0, 3000), token)
-    first = drain(buffer, 1000)
+    buffer.push(ramp(0, 3000), PlaybackToken(1, 0))
+    parts = [drain(buffer, 1000)]
     buffer.held = True
-    buffer.paused = True  # the user pauses during the move...
-    held = drain(buffer, 4000)
+    buffer.paused = True
+    silent = [drain(buffer, 4000)]
     buffer.held = False
-    still_paused = drain(buffer, 1000)  # ...and the end of the move does not resume them
+    silent.append(drain(buffer, 1000))  # the end of the move does not resume the user
     buffer.paused = False
-    rest = drain(buffer, 2000)
-    assert not held.any() and not still_paused.any()
+    parts.append(drain(buffer, 2000))
+    assert not np.concatenate(silent).any()
     assert buffer.underruns == 0  # holding is not running dry
-    np.testing.assert_array_equal(np.concatenate([first, rest]), ramp(0, 3000))
+    np.testing.assert_array_equal(np.concatenate(parts), ramp(0, 3000))
 
 
 def test_cancelled_and_older_generations_are_never_played() -> None:
