@@ -54,11 +54,11 @@ def fuse_graph(graph: onnx.GraphProto) -> Counter[str]:
 # -- STFT -> Conv ---------------------------------------------------------------------------
 
 
-def dft_basis(window: np.ndarray, onesided: bool = True) -> tuple[np.ndarray, np.ndarray]:
+def dft_basis(window: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Conv weights [2 * bins, 1, n] (real rows, then imaginary rows) and bias [2 * bins]
-    such that a stride-`hop` Conv1d over a signal gives its STFT frames."""
+    such that a stride-`hop` Conv1d over a real signal gives its one-sided STFT frames."""
     size = len(window)
-    bins = size // 2 + 1 if onesided else size
+    bins = size // 2 + 1
     angle = 2.0 * np.pi * np.outer(np.arange(bins), np.arange(size)) / size
     window64 = window.astype(np.float64)
     real = window64 * np.cos(angle)
@@ -90,7 +90,7 @@ def stft_as_convolution(graph: onnx.GraphProto) -> int:
             continue
         if not onesided:  # a two-sided STFT may have a complex input: not ours
             continue
-        basis, bias = dft_basis(window, onesided)
+        basis, bias = dft_basis(window)
         bins = basis.shape[0] // 2
         prefix = f"{_TAG}/stft{number}"
         graph.initializer.extend(
