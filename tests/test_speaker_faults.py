@@ -16,7 +16,6 @@ import pytest
 from kokoro_mcp.audio.default_output import (
     CoreAudioDefaultOutput,
     DefaultOutputProbe,
-    PulseDefaultSink,
     system_probe,
 )
 from kokoro_mcp.engine.tone import ToneEngine
@@ -175,11 +174,11 @@ def test_switching_the_default_sink_moves_playback(speakers: list[Speaker]) -> N
 def test_a_default_output_change_reopens_the_stream_where_a_probe_says_so(
     speakers: list[Speaker], probe: bool
 ) -> None:
-    """What macOS needs (its streams stay on the device they were opened on), driven by the
-    PulseAudio probe: the player sees the new default and reopens there; without a probe it
-    leaves the stream alone (as Linux needs nothing)."""
+    """What macOS needs (its streams stay on the device they were opened on), driven by
+    PulseAudio's default sink name as the probe: the player sees the new default and reopens
+    there; without a probe it leaves the stream alone (as Linux needs nothing)."""
     engine = ToneEngine(seconds_per_word=0.3)
-    speaker = started(speakers, engine, PulseDefaultSink() if probe else None)
+    speaker = started(speakers, engine, pulse.default_sink if probe else None)
     assert speaker.wait_audio(10)
     reconnects = speaker.status().audio.reconnects
     pulse.set_default_sink(pulse.SINK2)
@@ -212,7 +211,7 @@ def without_silences(samples: np.ndarray, shortest: int = 24) -> np.ndarray:
 
 def test_moving_to_a_new_default_mid_utterance_loses_no_audio(speakers: list[Speaker]) -> None:
     engine = ToneEngine(seconds_per_word=0.4)
-    speaker = started(speakers, engine, PulseDefaultSink())
+    speaker = started(speakers, engine, pulse.default_sink)
     assert speaker.wait_audio(10)
     reconnects = speaker.status().audio.reconnects
     text = "one two three four five six seven eight"
@@ -258,10 +257,3 @@ def test_other_systems_need_no_probe_and_coreaudio_says_it_is_missing() -> None:
     assert system_probe() is None  # ALSA's default follows the sound server's default sink
     with pytest.raises(OSError, match="CoreAudio"):
         CoreAudioDefaultOutput()
-
-
-def test_the_pulse_probe_names_the_default_sink() -> None:
-    probe = PulseDefaultSink()
-    assert probe() == pulse.default_sink()
-    pulse.set_default_sink(pulse.SINK2)
-    assert probe() == pulse.SINK2

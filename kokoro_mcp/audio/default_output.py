@@ -5,7 +5,9 @@ PortAudio opens a concrete device. Where that device is a sound server's routing
 default sink themselves) nothing is needed. On macOS, CoreAudio keeps a stream on the device
 it was opened on: plugging in headphones or picking AirPods changes the default, and speech
 would stay on the speakers. There the player asks CoreAudio for the default device's id and
-reopens the stream when it changes (PortAudio must be re-initialized to see it).
+reopens the stream when it changes (PortAudio must be re-initialized to see it). A probe is
+any callable returning an identity of the current default (the tests use PulseAudio's default
+sink name to drive the same code on Linux).
 """
 
 from __future__ import annotations
@@ -13,8 +15,6 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import logging
-import shutil
-import subprocess
 import sys
 from collections.abc import Callable, Hashable
 
@@ -70,33 +70,6 @@ class CoreAudioDefaultOutput:
             _SYSTEM_OBJECT, ctypes.byref(address), 0, None, ctypes.byref(size), ctypes.byref(device)
         )
         return int(device.value) if status == 0 else None
-
-
-class PulseDefaultSink:
-    """The sound server's default sink name, from `pactl get-default-sink`.
-
-    For setups where PortAudio opened a device that does not follow the server's default by
-    itself; also how the tests drive a default change on Linux.
-    """
-
-    def __init__(self, timeout: float = 1.0) -> None:
-        if shutil.which("pactl") is None:
-            raise OSError("pactl is not installed: apt-get install pulseaudio-utils")
-        self.timeout = timeout
-
-    def __call__(self) -> str | None:
-        try:
-            result = subprocess.run(
-                ["pactl", "get-default-sink"],
-                capture_output=True,
-                text=True,
-                timeout=self.timeout,
-                check=False,
-            )
-        except (OSError, subprocess.TimeoutExpired):
-            return None
-        name = result.stdout.strip()
-        return name if result.returncode == 0 and name else None
 
 
 def system_probe() -> DefaultOutputProbe | None:
