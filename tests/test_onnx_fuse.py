@@ -26,6 +26,7 @@ from kokoro_mcp.engine.onnx_session import open_session
 from kokoro_mcp.engine.trim import trim_silence
 from kokoro_mcp.model.layout import FAST_ONNX_NAME, ONNX_NAME
 from tests.asr import transcribe, word_error_rate
+from tests.graph_audio import raw_audio
 
 pytest_plugins = ["tests.model_fixtures"]
 
@@ -301,17 +302,6 @@ def unfused_session(onnx_engine: OnnxEngine, tmp_path_factory: pytest.TempPathFa
     return open_session(path)
 
 
-def synthesize(session, engine: OnnxEngine, text: str, voice: str) -> np.ndarray:  # type: ignore[no-untyped-def]
-    vocab = engine._vocab()
-    ids = [vocab[symbol] for symbol in engine.phonemize(text, voice)]
-    feeds = {
-        "tokens": np.array([[0, *ids, 0]], dtype=np.int64),
-        "style": engine._voice_table(voice)[len(ids)].reshape(1, -1).astype(np.float32),
-        "speed": np.array([1.0], dtype=np.float32),
-    }
-    return np.asarray(session.run(None, feeds)[0], dtype=np.float32).reshape(-1)
-
-
 def test_installed_graph_is_fused(onnx_engine: OnnxEngine) -> None:
     path = onnx_engine.files().root / FAST_ONNX_NAME
     assert onnx_engine.files().onnx == path
@@ -327,8 +317,8 @@ def test_fused_graph_speaks_like_the_unfused_one(
 ) -> None:  # type: ignore[no-untyped-def]
     fused_session = open_session(onnx_engine.files().root / FAST_ONNX_NAME)
     for text in SENTENCES:
-        fused = synthesize(fused_session, onnx_engine, text, voice)
-        unfused = synthesize(unfused_session, onnx_engine, text, voice)
+        fused = raw_audio(fused_session, onnx_engine, text, voice)
+        unfused = raw_audio(unfused_session, onnx_engine, text, voice)
         assert len(fused) == len(unfused)  # the same frames
         # The graphs differ in rounding only; the int8 activations amplify that to ~1.3 dB
         # per band (the fast graph vs the original int8 one: ~2 dB).

@@ -15,6 +15,7 @@ from kokoro_mcp.engine.onnx_session import open_session
 from kokoro_mcp.engine.trim import trim_silence
 from kokoro_mcp.model.layout import FAST_ONNX_NAME, ONNX_NAME
 from tests.asr import transcribe, word_error_rate
+from tests.graph_audio import raw_audio
 
 pytest_plugins = ["tests.model_fixtures"]
 
@@ -24,17 +25,6 @@ SENTENCE = "Deployment to staging finished without errors."
 
 def first_loud(samples: np.ndarray, threshold: float = 0.005) -> int:
     return int(np.flatnonzero(np.abs(samples) > threshold)[0])
-
-
-def run(session, engine: OnnxEngine, text: str) -> np.ndarray:  # type: ignore[no-untyped-def]
-    vocab = engine._vocab()
-    ids = [vocab[symbol] for symbol in engine.phonemize(text, "af_heart")]
-    feeds = {
-        "tokens": np.array([[0, *ids, 0]], dtype=np.int64),
-        "style": engine._voice_table("af_heart")[len(ids)].reshape(1, -1).astype(np.float32),
-        "speed": np.array([1.0], dtype=np.float32),
-    }
-    return np.asarray(session.run(None, feeds)[0], dtype=np.float32).reshape(-1)
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +38,7 @@ def sessions(onnx_engine: OnnxEngine):  # type: ignore[no-untyped-def]
 def test_vocoder_skips_the_lead_silence_but_keeps_the_speech(
     onnx_engine: OnnxEngine, sessions
 ) -> None:  # type: ignore[no-untyped-def]
-    cut, whole = (run(session, onnx_engine, SENTENCE) for session in sessions)
+    cut, whole = (raw_audio(session, onnx_engine, SENTENCE) for session in sessions)
     # The whole graph spends 0.3 s+ on silence; the cut one keeps only its context frames.
     assert first_loud(whole) >= 10 * FRAME
     assert first_loud(cut) <= (KEEP_FRAMES + 1) * FRAME
@@ -63,7 +53,7 @@ def test_vocoder_skips_the_lead_silence_but_keeps_the_speech(
 def test_the_first_word_survives_the_cut(onnx_engine: OnnxEngine, sessions) -> None:  # type: ignore[no-untyped-def]
     # Shortening the start token instead (tried first) swallowed the first ~150 ms of speech:
     # compare the first 300 ms of speech energy with the uncut graph's.
-    cut, whole = (trim_silence(run(s, onnx_engine, "Build finished.")) for s in sessions)
+    cut, whole = (trim_silence(raw_audio(s, onnx_engine, "Build finished.")) for s in sessions)
     head = int(0.3 * 24_000)
     ratio = np.sqrt(np.mean(cut[:head] ** 2)) / np.sqrt(np.mean(whole[:head] ** 2))
     assert 0.7 < ratio < 1.4
