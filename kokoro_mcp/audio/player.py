@@ -200,6 +200,8 @@ class Player:
                     retry_at = time.monotonic() + FIRST_RETRY_SECONDS
                     delay = FIRST_RETRY_SECONDS
             if self._stream is None and time.monotonic() >= retry_at:
+                if self._closed.is_set():
+                    continue  # close() came while the stream was being discarded
                 if self._stuck_closer is not None and self._stuck_closer.is_alive():
                     continue  # re-scanning now would tear PortAudio down under that close
                 self._stuck_closer = None
