@@ -95,7 +95,8 @@ class Player:
         self._stream: Any = None
         self._stuck_closer: threading.Thread | None = None
         self._had_stream = False
-        self._default_probe = default_probe
+        # Resolved here, once: the CoreAudio probe is a cheap ctypes handle, not a device call.
+        self._default_probe = system_probe() if default_probe == "system" else default_probe
         self._default_seen: Hashable | None = None  # the default when the stream was opened
         self._default_checked_at = 0.0
 
@@ -161,8 +162,6 @@ class Player:
     # -- the audio thread -----------------------------------------------------------------------
 
     def _run(self) -> None:
-        if self._default_probe == "system":
-            self._default_probe = system_probe()
         retry_at = 0.0
         delay = FIRST_RETRY_SECONDS
         rescan = False  # PortAudio must re-scan devices after a failure or a lost server
@@ -245,8 +244,10 @@ class Player:
             return False
         self._default_checked_at = now
         current = self._read_default()
-        if current is None or self._default_seen is None:
-            self._default_seen = self._default_seen if current is None else current
+        if current is None:
+            return False
+        if self._default_seen is None:  # unknown when the stream opened: this is the default
+            self._default_seen = current
             return False
         if current == self._default_seen:
             return False
@@ -255,7 +256,7 @@ class Player:
 
     def _read_default(self) -> Hashable | None:
         probe = self._default_probe
-        if probe is None or probe == "system":
+        if probe is None:
             return None
         try:
             return probe()

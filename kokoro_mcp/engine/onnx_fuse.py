@@ -28,7 +28,13 @@ import numpy as np
 import onnx
 from onnx import helper, numpy_helper
 
-from kokoro_mcp.engine.onnx_graph import GraphIndex, attributes, remove_dead, splice
+from kokoro_mcp.engine.onnx_graph import (
+    GraphIndex,
+    attributes,
+    other_input,
+    remove_dead,
+    splice,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -173,8 +179,7 @@ def _match_norm(mean: onnx.NodeProto, index: GraphIndex) -> _Norm | None:
     add_eps = index.only_consumer(variance.output[0], "Add")
     if add_eps is None:
         return None
-    other = add_eps.input[1] if add_eps.input[0] == variance.output[0] else add_eps.input[0]
-    eps = index.constant(other)
+    eps = index.constant(other_input(add_eps, variance.output[0]))
     root = index.only_consumer(add_eps.output[0], "Sqrt")
     if eps is None or eps.size != 1 or root is None or divide.input[1] != root.output[0]:
         return None
@@ -184,8 +189,8 @@ def _match_norm(mean: onnx.NodeProto, index: GraphIndex) -> _Norm | None:
     shift = index.only_consumer(scale.output[0], "Add")
     if shift is None:
         return None
-    gamma = scale.input[1] if scale.input[0] == divide.output[0] else scale.input[0]
-    beta = shift.input[1] if shift.input[0] == scale.output[0] else shift.input[0]
+    gamma = other_input(scale, divide.output[0])
+    beta = other_input(shift, scale.output[0])
     if index.constant(gamma) is not None or index.constant(beta) is not None:
         return None  # AdaIN's come from the style vector; constants would need other shapes
     chain = (mean, center, square, variance, add_eps, root, divide, scale, shift)
@@ -248,11 +253,6 @@ def square_powers(graph: onnx.GraphProto) -> int:
 # -- Snake after an instance norm ---------------------------------------------------------------
 
 
-def _other(node: onnx.NodeProto, tensor: str) -> str:
-    """The input of a two-input node that isn't `tensor`."""
-    return str(node.input[1] if node.input[0] == tensor else node.input[0])
-
-
 def fold_snake_scales(graph: onnx.GraphProto) -> int:
     """Fold Snake's inner factor into the InstanceNormalization in front of it.
 
@@ -271,7 +271,7 @@ def fold_snake_scales(graph: onnx.GraphProto) -> int:
         inner = next((u for u in users if u.op_type == "Mul"), None)
         if inner is None or len(users) != 2 or y in index.graph_outputs:
             continue
-        alpha = index.constant(_other(inner, y))
+        alpha = index.constant(other_input(inner, y))
         sine = index.only_consumer(inner.output[0], "Sin")
         square = sine and index.only_consumer(sine.output[0], "Mul")
         if alpha is None or alpha.ndim != 3 or sine is None or square is None:
@@ -282,7 +282,8 @@ def fold_snake_scales(graph: onnx.GraphProto) -> int:
         total = outer and index.only_consumer(outer.output[0], "Add")
         if outer is None or total is None or total not in users:
             continue
-        reciprocal = index.constant(_other(outer, square.output[0]))
+        reciprocal_name = other_input(outer, square.output[0])
+        reciprocal = index.constant(reciprocal_name)
         if reciprocal is None or reciprocal.shape != alpha.shape:
             continue
         if not np.all(alpha != 0) or not np.allclose(alpha * reciprocal, 1.0, rtol=1e-4):
@@ -305,7 +306,6 @@ def fold_snake_scales(graph: onnx.GraphProto) -> int:
         ]
         removed.update((y, t))
         # square's consumer: r * s^2 -> t + s^2; the final y + r*s^2 -> (t + s^2) * r
-        reciprocal_name = _other(outer, square.output[0])
         outer.op_type = "Add"
         del outer.input[:]
         outer.input.extend([t, square.output[0]])

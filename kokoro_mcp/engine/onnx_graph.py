@@ -48,6 +48,11 @@ class GraphIndex:
         return None
 
 
+def other_input(node: onnx.NodeProto, tensor: str) -> str:
+    """The input of a two-input node (Add, Mul, ...) that isn't `tensor`."""
+    return str(node.input[1] if node.input[0] == tensor else node.input[0])
+
+
 def attributes(node: onnx.NodeProto) -> dict[str, Any]:
     return {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
 

@@ -41,7 +41,13 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 from kokoro_mcp.engine.onnx_fuse import fuse_graph
-from kokoro_mcp.engine.onnx_graph import GraphIndex, attributes, remove_dead, splice
+from kokoro_mcp.engine.onnx_graph import (
+    GraphIndex,
+    attributes,
+    other_input,
+    remove_dead,
+    splice,
+)
 from kokoro_mcp.engine.onnx_lead import crop_leading_silence
 from kokoro_mcp.errors import InvalidInputError, ModelError
 
@@ -235,7 +241,7 @@ def _plan(conv: onnx.NodeProto, index: GraphIndex, weight_bits: int) -> _Plan | 
     bias: np.ndarray[Any, np.dtype[np.float32]] | None = None
     bias_add = index.only_consumer(tail, "Add")
     if bias_add is not None:
-        bias_input = bias_add.input[1] if bias_add.input[0] == tail else bias_add.input[0]
+        bias_input = other_input(bias_add, tail)
         chain.append(bias_add)
         tail = bias_add.output[0]
     cast = index.only_consumer(tail, "Cast")
@@ -246,7 +252,7 @@ def _plan(conv: onnx.NodeProto, index: GraphIndex, weight_bits: int) -> _Plan | 
     if mul is None:
         return "Cast not followed by Mul(scale)"
     chain.append(mul)
-    scale = mul.input[1] if mul.input[0] == cast.output[0] else mul.input[0]
+    scale = other_input(mul, cast.output[0])
     if bias_add is not None:
         found = _float_bias(bias_input, scale, index)
         if found is None:
