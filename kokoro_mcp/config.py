@@ -19,11 +19,12 @@ from kokoro_mcp.limits import (
 )
 
 ENV_PREFIX = "KOKORO_MCP_"
-EngineName = Literal["auto", "onnx", "mlx"]
+EngineName = Literal["auto", "onnx", "mlx", "tone"]
 Mode = Literal["interrupt", "queue"]
 CodeBlocks = Literal["placeholder", "skip"]
 MODES: tuple[Mode, ...] = ("interrupt", "queue")
-ENGINES: tuple[EngineName, ...] = ("auto", "onnx", "mlx")
+# "tone" plays a beep per chunk instead of speech: checks audio set-up without the model.
+ENGINES: tuple[EngineName, ...] = ("auto", "onnx", "mlx", "tone")
 CODE_BLOCK_CHOICES: tuple[CodeBlocks, ...] = ("placeholder", "skip")
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -48,6 +49,10 @@ class Settings:
     audio_latency: float = DEFAULT_AUDIO_LATENCY
     code_blocks: CodeBlocks = "placeholder"
     load_timeout: float = 60.0  # how long a speak waits for the model to finish loading
+    # Share one per-user daemon (model, queue, audio) with every other client; False keeps
+    # everything in this process (sandboxes, no writable runtime folder).
+    daemon: bool = True
+    idle_minutes: float = 30.0  # the daemon exits after this long unused; 0: never
 
     def with_overrides(self, **overrides: Any) -> Settings:
         """Apply CLI flags (None means "not given") and validate the result."""
@@ -110,6 +115,10 @@ def from_env(environ: Mapping[str, str] | None = None) -> Settings:
         values["audio_latency"] = _parse_number(ENV_PREFIX + "AUDIO_LATENCY", raw, float)
     if (raw := get("CODE_BLOCKS")) is not None:
         values["code_blocks"] = raw.strip().lower()
+    if (raw := get("DAEMON")) is not None:
+        values["daemon"] = _parse_bool(ENV_PREFIX + "DAEMON", raw)
+    if (raw := get("IDLE_MINUTES")) is not None:
+        values["idle_minutes"] = _parse_number(ENV_PREFIX + "IDLE_MINUTES", raw, float)
     if (raw := get("LOAD_TIMEOUT")) is not None:
         values["load_timeout"] = _parse_number(ENV_PREFIX + "LOAD_TIMEOUT", raw, float)
     return validate(Settings(**values))
@@ -158,6 +167,11 @@ def validate(settings: Settings) -> Settings:
         raise ConfigError(
             f"load timeout must be between 1 and 600 seconds, got {settings.load_timeout!r}"
             f" (set {ENV_PREFIX}LOAD_TIMEOUT)"
+        )
+    if not (math.isfinite(settings.idle_minutes) and 0 <= settings.idle_minutes <= 10080):
+        raise ConfigError(
+            f"idle minutes must be between 0 (never exit) and 10080 (a week), got"
+            f" {settings.idle_minutes!r} (set {ENV_PREFIX}IDLE_MINUTES or --idle-minutes)"
         )
     if not settings.voice or not settings.voice.replace("_", "").isalnum():
         raise ConfigError(
