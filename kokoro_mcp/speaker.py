@@ -176,8 +176,9 @@ class Speaker:
         """Queue `text` for speaking and return its handle at once.
 
         `owner` is who asks (one MCP session, the command line...): `interrupt` replaces the
-        owner's own current and queued speech and goes next, after the utterance already
-        sounding if another owner's is; `queue` speaks after everything queued. So speech from
+        owner's own current and queued speech and goes next: after the utterance already
+        sounding if another owner's is, and after other owners' interrupting speech that was
+        waiting first; `queue` speaks after everything queued. So speech from
         different owners never overlaps and never cuts each other off; `stop()` silences all.
         Raises InvalidInputError / QueueFullError / ModelError with a message that says what
         to change.
@@ -223,8 +224,12 @@ class Speaker:
             )
             self._next_id += 1
             if mode == "interrupt":
-                # Next in line: after what is already being synthesized or played.
-                self._queue.appendleft(utterance)
+                # After what is being synthesized or played and after other owners' interrupting
+                # speech already waiting (first come, first served), ahead of queued speech.
+                ahead = 0
+                while ahead < len(self._queue) and self._queue[ahead].mode == "interrupt":
+                    ahead += 1
+                self._queue.insert(ahead, utterance)
             else:
                 self._queue.append(utterance)
             self._interrupt_synthesis_locked(dropped)

@@ -4,6 +4,7 @@ pipe when a test must see every byte on stdout or the process itself (exit codes
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
@@ -19,7 +20,7 @@ from typing import Any
 
 from mcp import ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
-from mcp_types import CallToolResult
+from mcp_types import CallToolResult, Implementation
 
 from tests import pulse
 from tests.daemon_helpers import DaemonHome
@@ -47,20 +48,32 @@ async def connect(
     args: list[str] | None = None,
     *,
     read_timeout: float = 60.0,
+    home: DaemonHome | None = None,
+    client_name: str = "kokoro-tests",
 ) -> AsyncIterator[ClientSession]:
-    """An initialized SDK ClientSession to a fresh `python -m kokoro_mcp` child."""
-    home = DaemonHome()
+    """An initialized SDK ClientSession to a fresh `python -m kokoro_mcp` child.
+
+    Each server gets its own daemon home (stopped afterwards) unless `home` is shared."""
+    owned = home is None
+    home = home or DaemonHome()
     params = StdioServerParameters(
         command=PYTHON,
         args=[*SERVER_ARGS, *(args or [])],
         env=server_env({**home.env(), **(extra_env or {})}),
         cwd=str(REPO),
     )
-    with home, tempfile.TemporaryFile("w+") as errlog:
+    with contextlib.ExitStack() as stack, tempfile.TemporaryFile("w+") as errlog:
+        if owned:
+            stack.enter_context(home)
         try:
             async with (
                 stdio_client(params, errlog=errlog) as (read, write),
-                ClientSession(read, write, read_timeout_seconds=read_timeout) as session,
+                ClientSession(
+                    read,
+                    write,
+                    read_timeout_seconds=read_timeout,
+                    client_info=Implementation(name=client_name, version="0"),
+                ) as session,
             ):
                 await session.initialize()
                 yield session
