@@ -49,13 +49,10 @@ def status(settings: Settings, *, as_json: bool) -> int:
         _print_json(result)
         return 0
     line = str(result.get("state"))
-    current = result.get("current") or {}
-    if current:
-        line += f": {current.get('client')} — {current.get('text')}"
     problem = (result.get("audio") or {}).get("problem") or (result.get("model") or {}).get("error")
-    if problem:
+    if line == "error" and problem:
         line += f" ({problem})"
-    print(line)
+    print(line)  # scripts compare it: the state word alone unless something is wrong
     return 0
 
 
