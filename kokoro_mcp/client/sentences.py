@@ -44,13 +44,10 @@ class SentenceStream:
         """The writer has paused this long: the pieces to speak now."""
         if not self._pending.strip():
             return []
-        if len(_FENCE.findall(self._pending)) % 2:  # inside a code fence: wait for its end
-            return []
-        if idle_seconds >= LINGER_SECONDS:
-            return self.finish()
-        cut = self._last_boundary(self._pending)
+        linger = idle_seconds >= LINGER_SECONDS
+        cut = len(self._pending) if linger else self._last_boundary(self._pending)
         fences = list(_FENCE.finditer(self._pending[:cut]))
-        if len(fences) % 2:  # the cut would split a code block: cut before it instead
+        if len(fences) % 2:  # the cut would split a code block: stop before it
             cut = fences[-1].start()
         if not cut:
             return []
