@@ -56,7 +56,7 @@ def check_model(settings: Settings) -> Check:
 
 
 def check_g2p(settings: Settings) -> Check:
-    from kokoro_mcp.g2p import Phonemizer
+    from kokoro_mcp.engine.g2p import Phonemizer
     from kokoro_mcp.model.layout import locate_model
     from kokoro_mcp.model.paths import resolve_model_dir
 

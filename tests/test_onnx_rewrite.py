@@ -21,14 +21,6 @@ import onnxruntime as ort
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
-from kokoro_mcp.engine.onnx_rewrite import (
-    MIN_IN_CHANNELS,
-    RewriteReport,
-    conv_integer_count,
-    fast_model_path,
-    recommended_weight_bits,
-    rewrite_model,
-)
 from kokoro_mcp.engine.onnx_session import (
     DISABLED_OPTIMIZERS,
     MAX_THREADS,
@@ -37,6 +29,14 @@ from kokoro_mcp.engine.onnx_session import (
     open_session,
 )
 from kokoro_mcp.errors import ModelError
+from kokoro_mcp.model.fast_graph.rewrite import (
+    MIN_IN_CHANNELS,
+    RewriteReport,
+    conv_integer_count,
+    fast_model_path,
+    recommended_weight_bits,
+    rewrite_model,
+)
 
 MODEL_NAME = "kokoro-v1.0.int8.onnx"
 RAW_MODEL = Path("/tmp/kokoro.onnx")

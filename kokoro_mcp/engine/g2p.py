@@ -14,8 +14,8 @@ import threading
 from pathlib import Path
 from typing import Any, Protocol
 
+from kokoro_mcp.engine.voices import LANGUAGES
 from kokoro_mcp.errors import ModelError, UnsupportedLanguageError
-from kokoro_mcp.voices import LANGUAGES
 
 logger = logging.getLogger(__name__)
 
