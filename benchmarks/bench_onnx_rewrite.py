@@ -34,6 +34,7 @@ import onnxruntime as ort
 
 from kokoro_mcp.engine.onnx_session import available_cores, default_threads, open_session
 from kokoro_mcp.model.fast_graph.rewrite import rewrite_model
+from kokoro_mcp.model.layout import read_voice_file
 
 MODEL_NAME = "kokoro-v1.0.int8.onnx"
 RAW_MODEL = Path("/tmp/kokoro.onnx")
@@ -108,8 +109,7 @@ def load_inputs(model: Path, voice: str) -> tuple[dict[str, int], np.ndarray]:
     vocab = json.loads(config.read_text(encoding="utf-8"))["vocab"]
     for folder in (model.parent / "voices", RAW_VOICES):
         if (folder / f"{voice}.bin").is_file():
-            table = np.fromfile(folder / f"{voice}.bin", dtype=np.float32).reshape(510, 1, 256)
-            return vocab, table
+            return vocab, read_voice_file(folder / f"{voice}.bin")
     sys.exit(f"voice {voice} not found beside the model or in {RAW_VOICES}")
 
 

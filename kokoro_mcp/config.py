@@ -67,8 +67,8 @@ def _parse_bool(name: str, raw: str) -> bool:
 def _parse_number(name: str, raw: str, kind: type[float] | type[int]) -> Any:
     try:
         return kind(raw.strip())
-    except ValueError:
-        raise ConfigError(f"{name}={raw!r} is not a valid {kind.__name__}") from None
+    except ValueError as error:
+        raise ConfigError(f"{name}={raw!r} is not a valid {kind.__name__}") from error
 
 
 def parse_device(raw: str | int | None) -> str | int | None:

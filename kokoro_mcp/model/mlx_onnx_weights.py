@@ -21,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from kokoro_mcp.errors import ModelError
+from kokoro_mcp.model.paths import INSTALL_COMMAND
 
 if TYPE_CHECKING:  # onnx loads only when converting, not when the mlx engine imports us
     from kokoro_mcp.model.fast_graph.graph import GraphIndex
@@ -109,11 +110,11 @@ class _Graph:
     def array(self, name: str) -> np.ndarray:
         try:
             return self.arrays[name]
-        except KeyError:
+        except KeyError as error:
             raise ModelError(
                 f"the ONNX model lacks the initializer {name!r}; it is not the int8 Kokoro v1.0"
-                " export. Reinstall with `kokoro-mcp model install --force`."
-            ) from None
+                f" export. Reinstall with `{INSTALL_COMMAND} --force`."
+            ) from error
 
     def dequantize(self, quantized: str, zero_point: str | None, channel_axis: int) -> FloatArray:
         """(q - zp) * scale, where scale/zp are scalars or one value per `channel_axis`."""
@@ -239,18 +240,18 @@ def read_onnx_weights(onnx_path: Path) -> OnnxWeights:
         import onnx
 
         from kokoro_mcp.model.fast_graph.graph import GraphIndex
-    except ImportError:
+    except ImportError as error:
         raise ModelError(
             "converting the ONNX model for the mlx backend needs the `onnx` package:"
             " pip install onnx."
-        ) from None
+        ) from error
     try:
         model = onnx.load(str(onnx_path))
     except Exception as error:  # onnx raises DecodeError/OSError/ValueError variants
         raise ModelError(
             f"cannot read the ONNX model {onnx_path} ({error}). Reinstall it with"
-            " `kokoro-mcp model install --force`."
-        ) from None
+            f" `{INSTALL_COMMAND} --force`."
+        ) from error
     graph = _Graph(GraphIndex(model.graph))
     out = OnnxWeights()
     _walk(graph, graph.index.graph.node, out)

@@ -50,6 +50,7 @@ from kokoro_mcp.model.fast_graph.graph import (
     splice,
 )
 from kokoro_mcp.model.fast_graph.lead import crop_leading_silence
+from kokoro_mcp.model.paths import INSTALL_COMMAND
 
 logger = logging.getLogger(__name__)
 
@@ -130,8 +131,7 @@ def rewrite_model(
         model = onnx.load(str(src))
     except Exception as exc:  # protobuf and onnx raise a variety of types for a bad file
         raise ModelError(
-            f"could not read the ONNX model {src}: {exc}; reinstall it with "
-            "`kokoro-mcp model install`"
+            f"could not read the ONNX model {src}: {exc}; reinstall it with `{INSTALL_COMMAND}`"
         ) from exc
     nodes_before = len(model.graph.node)
     counts = rewrite_graph(model.graph, weight_bits=weight_bits)
