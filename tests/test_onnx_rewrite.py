@@ -322,7 +322,7 @@ def test_session_options() -> None:
 @pytest.mark.model
 def test_report_counts(rewritten: tuple[Path, RewriteReport], int8_model: Path) -> None:
     dst, report = rewritten
-    # DESIGN.md: 83 of the model's 87 ConvInteger nodes qualify; three are strided (F0/N
+    # docs/design.md: 83 of the model's 87 ConvInteger nodes qualify; three are strided (F0/N
     # downsampling, the first noise conv) and one has 22 input channels (the second noise conv).
     assert report.rewritten == 83
     assert report.kept == 4
