@@ -1,4 +1,23 @@
-"""One small tree of errors; every message says what failed and what to do about it."""
+"""One small tree of errors; every message says what failed and what to do about it.
+
+```
+KokoroError                       errors.py
+├── InvalidInputError             also a ValueError: an argument or setting we cannot use
+│   ├── UnknownVoiceError         no such voice in the installed model
+│   ├── UnsupportedLanguageError  the voice's language has no G2P here
+│   └── ConfigError               config.py: a KOKORO_MCP_* variable or flag
+├── ModelError                    the model folder is missing, incomplete or corrupt
+│   └── ProvisioningError         assembling it from the package registries failed
+├── AudioDeviceError              no usable output device, or it went away
+│   └── DeviceUnavailable         audio/devices.py: with `problem` and `hint` apart
+├── QueueFullError                the queue is at its configured bound
+└── SynthesisInterrupted          a model call abandoned because its speech was stopped
+```
+
+The CLI prints one as a single line and exits 1 (with `--debug`, the traceback and, through
+`raise ... from error`, its cause); MCP tools return it as an `isError` result. See
+docs/design.md, "Errors".
+"""
 
 from __future__ import annotations
 

@@ -27,6 +27,7 @@ def run(*args: str, stdin: str | None = None, **env: str) -> subprocess.Complete
     )
 
 
+@pytest.mark.slow
 @pytest.mark.model
 @pytest.mark.asr
 def test_say_writes_an_intelligible_wav(tmp_path: Path, model_dir: Path) -> None:
@@ -40,6 +41,7 @@ def test_say_writes_an_intelligible_wav(tmp_path: Path, model_dir: Path) -> None
     assert word_error_rate(text, transcribe(samples)) <= 0.15
 
 
+@pytest.mark.slow
 @pytest.mark.model
 def test_say_reads_stdin(tmp_path: Path, model_dir: Path) -> None:
     out = tmp_path / "stdin.wav"
@@ -81,6 +83,17 @@ def test_bad_usage_gets_one_clear_line(
     assert message in result.stderr
     assert "Traceback" not in result.stderr
     assert result.stdout == ""
+
+
+def test_debug_shows_what_caused_an_error() -> None:
+    """Without --debug one line; with it, the traceback keeps the original cause."""
+    quiet = run("voices", KOKORO_MCP_SPEED="fast")
+    assert quiet.stderr == "kokoro-mcp: KOKORO_MCP_SPEED='fast' is not a valid float\n"
+    loud = run("voices", "--debug", KOKORO_MCP_SPEED="fast")
+    assert loud.returncode == 1
+    assert "ValueError: could not convert string to float: 'fast'" in loud.stderr
+    assert "was the direct cause of the following exception" in loud.stderr
+    assert loud.stderr.endswith(quiet.stderr)
 
 
 def test_say_with_nothing_to_say() -> None:

@@ -18,7 +18,9 @@ from kokoro_mcp.model.layout import (
     MANIFEST_NAME,
     ONNX_NAME,
     VOICE_BYTES,
+    VOICE_SHAPE,
     locate_model,
+    read_voice_file,
 )
 
 pytest_plugins = ["tests.model_fixtures"]
@@ -51,6 +53,7 @@ def test_corrupted_part_is_detected_by_checksum(tmp_path: Path) -> None:
     assert not list(tmp_path.glob(".model.partial-*")), "staging folder left behind"
 
 
+@pytest.mark.slow
 def test_interrupted_install_is_never_used(tmp_path: Path, voices_tarball: Path) -> None:
     root = tmp_path / "model"
 
@@ -74,6 +77,7 @@ def test_half_written_folder_without_manifest_is_refused(tmp_path: Path) -> None
         locate_model(root)
 
 
+@pytest.mark.slow
 def test_install_then_second_install_is_a_noop(tmp_path: Path, voices_tarball: Path) -> None:
     root = tmp_path / "model"
     first = install.install_model(root, voices_tarball=voices_tarball)
@@ -130,16 +134,14 @@ def test_upstream_kokoro_onnx_layout_is_accepted(tmp_path: Path, model_dir: Path
     """A folder with kokoro-onnx's files (*.onnx + voices-v1.0.bin archive) works too."""
     (tmp_path / "kokoro-v1.0.int8.onnx").symlink_to(model_dir / ONNX_NAME)
     tables = {
-        name: np.fromfile(model_dir / "voices" / f"{name}.bin", dtype=np.float32).reshape(
-            510, 1, 256
-        )
+        name: read_voice_file(model_dir / "voices" / f"{name}.bin")
         for name in ("af_heart", "bm_george")
     }
     with (tmp_path / "voices-v1.0.bin").open("wb") as handle:
         np.savez(handle, **tables)  # type: ignore[arg-type]
     files = locate_model(tmp_path)
     assert files.voice_names() == ["af_heart", "bm_george"]
-    assert files.load_voice("bm_george").shape == (510, 1, 256)
+    assert files.load_voice("bm_george").shape == VOICE_SHAPE
     assert len(files.vocab) > 100
 
 
@@ -155,6 +157,7 @@ def test_truncated_model_file_gives_a_clear_error(tmp_path: Path, model_dir: Pat
         engine.load()
 
 
+@pytest.mark.slow
 def test_cli_model_install_path_and_verify(tmp_path: Path, voices_tarball: Path) -> None:
     env = {
         "KOKORO_MCP_MODEL_DIR": str(tmp_path / "m"),

@@ -1,4 +1,4 @@
-"""onnx_fuse: each fusion computes what the chain it replaces computed, and the fused Kokoro
+"""fast_graph.fuse: each fusion computes what the chain it replaces computed, and the fused Kokoro
 graph speaks the same."""
 
 from __future__ import annotations
@@ -13,7 +13,9 @@ import pytest
 from onnx import TensorProto, helper, numpy_helper
 
 from kokoro_mcp.engine.onnx import OnnxEngine
-from kokoro_mcp.engine.onnx_fuse import (
+from kokoro_mcp.engine.onnx_session import open_session
+from kokoro_mcp.engine.trim import trim_silence
+from kokoro_mcp.model.fast_graph.fuse import (
     dft_basis,
     fold_snake_scales,
     fuse_graph,
@@ -21,9 +23,7 @@ from kokoro_mcp.engine.onnx_fuse import (
     square_powers,
     stft_as_convolution,
 )
-from kokoro_mcp.engine.onnx_rewrite import rewrite_model
-from kokoro_mcp.engine.onnx_session import open_session
-from kokoro_mcp.engine.trim import trim_silence
+from kokoro_mcp.model.fast_graph.rewrite import rewrite_model
 from kokoro_mcp.model.layout import FAST_ONNX_NAME, ONNX_NAME
 from tests.asr import transcribe, word_error_rate
 from tests.graph_audio import raw_audio
@@ -311,6 +311,7 @@ def test_installed_graph_is_fused(onnx_engine: OnnxEngine) -> None:
     assert "Pow" not in types
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("voice", ["af_heart", "am_michael", "bf_emma"])
 def test_fused_graph_speaks_like_the_unfused_one(
     onnx_engine: OnnxEngine, unfused_session, voice: str
@@ -330,6 +331,7 @@ def test_fused_graph_speaks_like_the_unfused_one(
         assert word_error_rate(text, transcribe(kept)) <= 0.15
 
 
+@pytest.mark.slow
 def test_fuse_graph_reports_what_it_did(onnx_engine: OnnxEngine) -> None:
     model = onnx.load(str(onnx_engine.files().root / ONNX_NAME))
     counts = fuse_graph(model.graph)

@@ -10,9 +10,9 @@ import pytest
 from onnx import TensorProto, helper
 
 from kokoro_mcp.engine.onnx import OnnxEngine
-from kokoro_mcp.engine.onnx_lead import KEEP_FRAMES, crop_leading_silence
 from kokoro_mcp.engine.onnx_session import open_session
 from kokoro_mcp.engine.trim import trim_silence
+from kokoro_mcp.model.fast_graph.lead import KEEP_FRAMES, crop_leading_silence
 from kokoro_mcp.model.layout import FAST_ONNX_NAME, ONNX_NAME
 from tests.asr import transcribe, word_error_rate
 from tests.graph_audio import raw_audio
@@ -35,6 +35,7 @@ def sessions(onnx_engine: OnnxEngine):  # type: ignore[no-untyped-def]
     return open_session(root / FAST_ONNX_NAME), open_session(root / ONNX_NAME)
 
 
+@pytest.mark.slow
 def test_vocoder_skips_the_lead_silence_but_keeps_the_speech(
     onnx_engine: OnnxEngine, sessions
 ) -> None:  # type: ignore[no-untyped-def]
@@ -50,6 +51,7 @@ def test_vocoder_skips_the_lead_silence_but_keeps_the_speech(
     assert word_error_rate(SENTENCE, transcribe(kept)) <= 0.15
 
 
+@pytest.mark.slow
 def test_the_first_word_survives_the_cut(onnx_engine: OnnxEngine, sessions) -> None:  # type: ignore[no-untyped-def]
     # Shortening the start token instead (tried first) swallowed the first ~150 ms of speech:
     # compare the first 300 ms of speech energy with the uncut graph's.

@@ -21,14 +21,6 @@ import onnxruntime as ort
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
-from kokoro_mcp.engine.onnx_rewrite import (
-    MIN_IN_CHANNELS,
-    RewriteReport,
-    conv_integer_count,
-    fast_model_path,
-    recommended_weight_bits,
-    rewrite_model,
-)
 from kokoro_mcp.engine.onnx_session import (
     DISABLED_OPTIMIZERS,
     MAX_THREADS,
@@ -37,6 +29,15 @@ from kokoro_mcp.engine.onnx_session import (
     open_session,
 )
 from kokoro_mcp.errors import ModelError
+from kokoro_mcp.model.fast_graph.rewrite import (
+    MIN_IN_CHANNELS,
+    RewriteReport,
+    conv_integer_count,
+    fast_model_path,
+    recommended_weight_bits,
+    rewrite_model,
+)
+from kokoro_mcp.model.layout import read_voice_file
 
 MODEL_NAME = "kokoro-v1.0.int8.onnx"
 RAW_MODEL = Path("/tmp/kokoro.onnx")
@@ -88,7 +89,7 @@ class ModelInputs:
     def feeds(self, phonemes: str, voice: str) -> dict[str, npt.NDArray[np.generic]]:
         ids = [self.vocab[ch] for ch in phonemes if ch in self.vocab]
         tokens = np.array([[0, *ids, 0]], dtype=np.int64)
-        styles = np.fromfile(self.voices / f"{voice}.bin", dtype=np.float32).reshape(510, 1, 256)
+        styles = read_voice_file(self.voices / f"{voice}.bin")
         return {
             "tokens": tokens,
             "style": styles[len(ids)],
@@ -317,10 +318,11 @@ def test_session_options() -> None:
 # ---------------------------------------------------------------- the real model
 
 
+@pytest.mark.slow
 @pytest.mark.model
 def test_report_counts(rewritten: tuple[Path, RewriteReport], int8_model: Path) -> None:
     dst, report = rewritten
-    # DESIGN.md: 83 of the model's 87 ConvInteger nodes qualify; three are strided (F0/N
+    # docs/design.md: 83 of the model's 87 ConvInteger nodes qualify; three are strided (F0/N
     # downsampling, the first noise conv) and one has 22 input channels (the second noise conv).
     assert report.rewritten == 83
     assert report.kept == 4
@@ -336,6 +338,7 @@ def test_report_counts(rewritten: tuple[Path, RewriteReport], int8_model: Path) 
     assert not list(dst.parent.glob(".*.tmp"))
 
 
+@pytest.mark.slow
 @pytest.mark.model
 def test_rewrite_is_deterministic_and_idempotent(
     rewritten: tuple[Path, RewriteReport], int8_model: Path, tmp_path: Path
@@ -351,6 +354,7 @@ def test_rewrite_is_deterministic_and_idempotent(
     assert twice.read_bytes() == dst.read_bytes()
 
 
+@pytest.mark.slow
 @pytest.mark.model
 def test_rewritten_model_speaks_the_same(
     sessions: tuple[ort.InferenceSession, ort.InferenceSession], model_inputs: ModelInputs
@@ -373,6 +377,7 @@ def test_rewritten_model_speaks_the_same(
             assert abs(rms_got / rms_expected - 1) < 0.05, where
 
 
+@pytest.mark.slow
 @pytest.mark.model
 @pytest.mark.asr
 def test_rewritten_model_is_understood(
@@ -387,6 +392,7 @@ def test_rewritten_model_is_understood(
         assert word_error_rate(text, heard) <= 0.1, f"said {text!r}, heard {heard!r}"
 
 
+@pytest.mark.slow
 @pytest.mark.model
 @pytest.mark.asr
 def test_seven_bit_rewrite_speaks_the_same(

@@ -168,6 +168,7 @@ def test_queue_mode_plays_after_the_current_speech() -> None:
     anyio.run(scenario)
 
 
+@pytest.mark.slow
 @pytest.mark.model
 @pytest.mark.asr
 def test_speech_reaches_the_sink_and_is_understood() -> None:

@@ -15,6 +15,7 @@ import pytest
 
 from tests import pulse
 from tests.mcp_helpers import NO_DAEMON, TONE, RawServer
+from tests.waiting import wait_until
 
 pytestmark = [pytest.mark.mcp]
 
@@ -54,6 +55,7 @@ def test_stdout_carries_only_jsonrpc_tone_engine() -> None:
         assert _assert_only_jsonrpc(bytes(server.raw)) >= 8
 
 
+@pytest.mark.slow
 @pytest.mark.model
 @pytest.mark.usefixtures("audio_server")
 def test_stdout_carries_only_jsonrpc_real_model() -> None:
@@ -120,11 +122,9 @@ def test_shutdown_exits_zero_within_a_second(how: str, daemon: bool) -> None:
     with pulse.Capture() as capture, RawServer(env) as server:
         server.initialize()
         server.tool("speak", {"text": LONG_TEXT})
-        deadline = time.monotonic() + 15
-        while pulse.first_sound(capture.samples) is None:
-            assert time.monotonic() < deadline, "no sound reached the sink"
-            time.sleep(0.02)
-        time.sleep(0.3)
+        heard = wait_until(lambda: pulse.first_sound(capture.samples) is not None, 15)
+        assert heard is not None, "no sound reached the sink"
+        time.sleep(0.3)  # well into the speech
         asked = time.monotonic()
         if how == "eof":
             server.close_stdin()
@@ -147,6 +147,7 @@ def test_shutdown_exits_zero_within_a_second(how: str, daemon: bool) -> None:
 INITIALIZE_ATTEMPTS = 3  # best of three: other processes on a shared 2-core box only add time
 
 
+@pytest.mark.slow
 @pytest.mark.model
 @pytest.mark.audio
 @pytest.mark.usefixtures("audio_server")
@@ -168,14 +169,15 @@ def test_initialize_is_fast_while_the_model_loads_and_speak_waits_for_it() -> No
             )["structuredContent"]
             assert result["state"] == "finished", result
             assert result["chunks_played"] >= 1
-            time.sleep(0.3)
-            assert pulse.first_sound(capture.samples) is not None, "nothing reached the sink"
+            heard = wait_until(lambda: pulse.first_sound(capture.samples) is not None, 5)
+            assert heard is not None, "nothing reached the sink"
             status = server.tool("status")["structuredContent"]
             assert status["model"]["loaded"] is True and status["model"]["engine"] == "onnx"
     print("initialize answered after (s from spawn):", [round(t, 3) for t in timings])
     assert min(timings) < 1.0, f"initialize took {timings} s from spawn"
 
 
+@pytest.mark.slow
 @pytest.mark.model
 @pytest.mark.usefixtures("audio_server")
 def test_stop_while_the_model_loads_drops_the_waiting_speak() -> None:

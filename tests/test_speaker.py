@@ -76,7 +76,7 @@ def test_utterance_plays_exactly_and_reports_progress(make_speaker: MakeSpeaker)
         assert status.current is not None and status.current.id == utterance.id
         assert status.current.seconds_played > 0
         assert utterance.wait(10)
-        time.sleep(0.3)
+        cap.wait_played_out()
     # Seamless: the chunks joined with no gap and no lost or extra sample.
     np.testing.assert_array_equal(pulse.span(cap.samples), pulse.span(expected(engine, text)))
     assert utterance.state == "done" and utterance.chunks_total == 4
@@ -98,7 +98,7 @@ def test_queue_appends_and_plays_in_order(make_speaker: MakeSpeaker) -> None:
         third = speaker.speak(HIGH, mode="queue")
         assert speaker.status().queue_length == 2
         assert third.wait(10)
-        time.sleep(0.3)
+        cap.wait_played_out()
     assert [u.state for u in (first, second, third)] == ["done"] * 3
     heard = pulse.frequency_sequence(cap.samples)
     assert_pitches(heard, [pitch(engine, LOW), pitch(engine, MID), pitch(engine, HIGH)])
@@ -116,7 +116,7 @@ def test_interrupt_preempts_and_drops_the_queue(make_speaker: MakeSpeaker) -> No
         time.sleep(0.8)
         interrupting = speaker.speak(HIGH, mode="interrupt")
         assert interrupting.wait(10)
-        time.sleep(0.3)
+        cap.wait_played_out()
     assert long_one.state == "stopped" and queued.state == "stopped"
     heard = pulse.frequency_sequence(cap.samples)
     assert_pitches(heard, [pitch(engine, LOW + " and more words here"), pitch(engine, HIGH)])
@@ -160,7 +160,7 @@ def test_pause_leaves_a_gap_of_the_paused_length_and_resume_loses_nothing(
         assert speaker.resume()
         assert not speaker.resume()
         assert utterance.wait(10)
-        time.sleep(0.3)
+        cap.wait_played_out()
     samples = cap.samples
     sound = np.flatnonzero(samples)
     inner_gaps = np.diff(sound)
@@ -179,7 +179,7 @@ def test_cancel_skips_one_queued_utterance(make_speaker: MakeSpeaker) -> None:
         assert speaker.cancel(skipped.id)
         assert not speaker.cancel(skipped.id)
         assert last.wait(10)
-        time.sleep(0.3)
+        cap.wait_played_out()
     assert skipped.state == "stopped"
     assert_pitches(pulse.frequency_sequence(cap.samples), [pitch(engine, LOW), pitch(engine, HIGH)])
 
@@ -266,7 +266,7 @@ def test_concurrent_calls_never_deadlock_or_play_stale_audio(make_speaker: MakeS
         final_text = "delta epsilon"
         final = speaker.speak(final_text)
         assert final.wait(10)
-        time.sleep(0.3)
+        cap.wait_played_out()
     samples = cap.samples
     assert not samples[quiet_from:final_from].any(), "audio played 300 ms after stop()"
     np.testing.assert_array_equal(

@@ -158,6 +158,7 @@ def test_a_megabyte_of_mixed_markdown_prepares_in_seconds() -> None:
     assert len(spoken) > 300_000
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "text",
     [

@@ -13,7 +13,7 @@ from kokoro_mcp.engine.onnx import OnnxEngine
 from tests.asr import normalize_words, transcribe
 
 pytest_plugins = ["tests.model_fixtures"]
-pytestmark = [pytest.mark.model, pytest.mark.asr]
+pytestmark = [pytest.mark.slow, pytest.mark.model, pytest.mark.asr]
 
 
 def _heard(engine: OnnxEngine, text: str, *, prepare: bool = True) -> list[str]:

@@ -310,9 +310,9 @@ class Player:
         logger.info("audio output open: %s, latency %.0f ms", name, stream.latency * 1000)
 
     def _play_out_and_discard(self) -> None:
-        """Close a healthy stream without dropping the audio its device already holds (a
-        latency's worth, ~50 ms): hold the buffer, let the device play, then close.
-        PortAudio's own draining stop was measured to drop it on ALSA."""
+        """Close a healthy stream without dropping the audio its device already holds (about a
+        latency's worth): hold the buffer, let the device play, then close. PortAudio's own
+        draining stop was measured to drop it on ALSA (docs/design.md)."""
         self.buffer.held = True
         try:
             latency = float(self._stream.latency) if self._stream is not None else 0.0
