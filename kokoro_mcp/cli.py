@@ -179,10 +179,10 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         verb = CONTROL_VERBS[command][0]
         if verb == "status":
-            return control.status(settings, as_json=args.json)
+            return control.status(as_json=args.json)
         if verb == "kill":
-            return control.kill(settings)
-        return control.act(settings, verb)
+            return control.kill()
+        return control.act(verb)
     if command == "say":
         if settings.daemon and args.output is None:
             from kokoro_mcp.client.say import say
