@@ -32,8 +32,9 @@ except ImportError:  # run from a checkout without installing
 
 import onnxruntime as ort
 
-from kokoro_mcp.engine.onnx_rewrite import rewrite_model
 from kokoro_mcp.engine.onnx_session import available_cores, default_threads, open_session
+from kokoro_mcp.model.fast_graph.rewrite import rewrite_model
+from kokoro_mcp.model.layout import read_voice_file
 
 MODEL_NAME = "kokoro-v1.0.int8.onnx"
 RAW_MODEL = Path("/tmp/kokoro.onnx")
@@ -108,8 +109,7 @@ def load_inputs(model: Path, voice: str) -> tuple[dict[str, int], np.ndarray]:
     vocab = json.loads(config.read_text(encoding="utf-8"))["vocab"]
     for folder in (model.parent / "voices", RAW_VOICES):
         if (folder / f"{voice}.bin").is_file():
-            table = np.fromfile(folder / f"{voice}.bin", dtype=np.float32).reshape(510, 1, 256)
-            return vocab, table
+            return vocab, read_voice_file(folder / f"{voice}.bin")
     sys.exit(f"voice {voice} not found beside the model or in {RAW_VOICES}")
 
 
@@ -137,9 +137,9 @@ def prepare_models(
     model: Path, fast: Path | None, bits: list[int], scratch: Path, fused: bool = False
 ) -> dict[str, Path]:
     """Original first, then one rewritten graph per weight width (`fast` reused when given),
-    then with `fused` the 8-bit rewrite plus onnx_fuse's fusions.
+    then with `fused` the 8-bit rewrite plus fast_graph.fuse's fusions.
 
-    The installed fast graph also skips the lead silence (onnx_lead), which would mix a second
+    The installed fast graph also skips the lead silence (fast_graph.lead), which would mix a second
     saving into this comparison, so it is not picked up by default.
     """
     models = {"original": model}
@@ -167,7 +167,9 @@ def main() -> None:
         "--bits", type=int, nargs="+", default=[8], choices=[7, 8], help="rewrites to time"
     )
     parser.add_argument(
-        "--fused", action="store_true", help="also time the 8-bit rewrite with onnx_fuse's fusions"
+        "--fused",
+        action="store_true",
+        help="also time the 8-bit rewrite with fast_graph.fuse's fusions",
     )
     parser.add_argument("--rounds", type=int, default=7, help="timed runs per sentence and model")
     parser.add_argument("--threads", type=int, default=None, help="intra-op threads")

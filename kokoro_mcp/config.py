@@ -1,13 +1,21 @@
-"""Settings from environment variables (KOKORO_MCP_*) and CLI flags, validated once at startup."""
+"""Settings, each described once: on its `Settings` field, through `setting(...)`.
+
+A description gives the flag's help, how raw text becomes a value, the rule a value must
+meet, and which commands take the flag. The field's name gives the rest: `max_queue` is
+KOKORO_MCP_MAX_QUEUE, `--max-queue` and "max queue" in messages. Everything else is
+derived: `from_env`, `validate`, the CLI flags (cli.py), the variables a child server gets
+(`to_env`, used by doctor) and the check that README's Configuration table lists exactly
+these settings (tests/test_config.py). A new setting is one new field.
+"""
 
 from __future__ import annotations
 
 import math
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from kokoro_mcp.errors import InvalidInputError
 from kokoro_mcp.limits import (
@@ -19,6 +27,9 @@ from kokoro_mcp.limits import (
 )
 
 ENV_PREFIX = "KOKORO_MCP_"
+# Commands whose flags a setting can be limited to (`kokoro-mcp` alone means serve).
+SERVE = "serve"
+SAY = "say"
 EngineName = Literal["auto", "onnx", "mlx"]
 Mode = Literal["interrupt", "queue"]
 CodeBlocks = Literal["placeholder", "skip"]
@@ -27,48 +38,23 @@ ENGINES: tuple[EngineName, ...] = ("auto", "onnx", "mlx")
 CODE_BLOCK_CHOICES: tuple[CodeBlocks, ...] = ("placeholder", "skip")
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
+_DESCRIPTION = "kokoro_mcp.setting"  # the key of a field's description in its metadata
 
 
 class ConfigError(InvalidInputError):
     """A setting (env var or flag) has a value we cannot use."""
 
 
-@dataclass(frozen=True)
-class Settings:
-    voice: str = "af_heart"
-    speed: float = 1.0
-    mode: Mode = "interrupt"
-    model_dir: Path | None = None  # None: the per-user default folder
-    engine: EngineName = "auto"
-    device: str | int | None = None  # None: the system's default output
-    keep_alive: bool = False
-    max_queue: int = 16
-    # Seconds of audio PortAudio keeps queued: lower starts and stops sooner, higher survives
-    # a busy CPU without clicks (see limits.py for what was measured).
-    audio_latency: float = DEFAULT_AUDIO_LATENCY
-    code_blocks: CodeBlocks = "placeholder"
-    load_timeout: float = 60.0  # how long a speak waits for the model to finish loading
-
-    def with_overrides(self, **overrides: Any) -> Settings:
-        """Apply CLI flags (None means "not given") and validate the result."""
-        given = {key: value for key, value in overrides.items() if value is not None}
-        return validate(replace(self, **given))
+# -- how raw text becomes a value ------------------------------------------------------------
 
 
-def _parse_bool(name: str, raw: str) -> bool:
+def _parse_bool(raw: str) -> bool:
     lowered = raw.strip().lower()
     if lowered in _TRUE:
         return True
     if lowered in _FALSE:
         return False
-    raise ConfigError(f"{name}={raw!r} is not a boolean; use 1/0, true/false, yes/no or on/off")
-
-
-def _parse_number(name: str, raw: str, kind: type[float] | type[int]) -> Any:
-    try:
-        return kind(raw.strip())
-    except ValueError:
-        raise ConfigError(f"{name}={raw!r} is not a valid {kind.__name__}") from None
+    raise ValueError(raw)
 
 
 def parse_device(raw: str | int | None) -> str | int | None:
@@ -81,87 +67,270 @@ def parse_device(raw: str | int | None) -> str | int | None:
     return int(text) if text.isdigit() else text
 
 
+@dataclass(frozen=True)
+class Kind:
+    """How a value is read from text; `parse` raises ValueError, then the text "is not
+    {not_a}"."""
+
+    parse: Callable[[str], Any]
+    not_a: str = "usable"
+
+
+TEXT = Kind(str.strip)
+WORD = Kind(lambda raw: raw.strip().lower())
+FLOAT = Kind(lambda raw: float(raw.strip()), "a valid float")
+INT = Kind(lambda raw: int(raw.strip()), "a valid int")
+BOOL = Kind(_parse_bool, "a boolean; use 1/0, true/false, yes/no or on/off")
+PATH = Kind(lambda raw: Path(raw.strip()).expanduser())
+DEVICE = Kind(parse_device)
+
+
+# -- what a value must be ----------------------------------------------------------------------
+
+
+class Rule(Protocol):
+    @property
+    def expects(self) -> str:
+        """What follows "must be" in a message about a parsed value."""
+
+    @property
+    def expects_text(self) -> str:
+        """The same for raw text that did not even parse."""
+
+    def accepts(self, value: Any) -> bool: ...
+
+
+@dataclass(frozen=True)
+class Between:
+    low: float
+    high: float
+    unit: str = ""
+    note: str = ""
+    whole: bool = False  # whole numbers only
+
+    @property
+    def expects(self) -> str:
+        if self.whole:
+            return f"a whole number from {self.low} to {self.high}{self.unit}"
+        return f"between {self.low} and {self.high}{self.unit}{self.note}"
+
+    @property
+    def expects_text(self) -> str:
+        return self.expects if self.whole else f"a number {self.expects}"
+
+    def accepts(self, value: Any) -> bool:
+        if isinstance(value, bool) or not isinstance(value, int if self.whole else (int, float)):
+            return False
+        return math.isfinite(value) and self.low <= value <= self.high  # NaN fails both
+
+
+@dataclass(frozen=True)
+class OneOf:
+    choices: tuple[str, ...]
+
+    @property
+    def expects(self) -> str:
+        return f"one of {', '.join(self.choices)}"
+
+    expects_text = expects
+
+    def accepts(self, value: Any) -> bool:
+        return value in self.choices
+
+
+@dataclass(frozen=True)
+class VoiceName:
+    """Letters, digits and underscores: a name, never a path or a shell fragment."""
+
+    @property
+    def expects(self) -> str:
+        return "a Kokoro voice name such as af_heart"
+
+    expects_text = expects
+
+    def accepts(self, value: Any) -> bool:
+        return isinstance(value, str) and bool(value) and value.replace("_", "").isalnum()
+
+
+# -- the description ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting as users meet it. Its name, default, the words messages use ("max queue")
+    and its long flag ("--max-queue") come from its Settings field."""
+
+    help: str  # the flag's help
+    kind: Kind
+    rule: Rule | None = None
+    short: str = ""  # a one-letter flag as well ("-v")
+    flag: bool = True  # False: environment only
+    commands: frozenset[str] | None = None  # the commands taking the flags; None: all
+    hint: str = ""  # added to error messages
+    name: str = ""
+    default: Any = None
+
+    @property
+    def env(self) -> str:
+        return ENV_PREFIX + self.name.upper()
+
+    @property
+    def label(self) -> str:
+        return self.name.replace("_", " ")
+
+    @property
+    def long_flag(self) -> str | None:
+        return "--" + self.name.replace("_", "-") if self.flag else None
+
+    @property
+    def flags(self) -> tuple[str, ...]:
+        return tuple(flag for flag in (self.short, self.long_flag) if flag)
+
+    def takes_flags(self, command: str) -> bool:
+        return self.flag and (self.commands is None or command in self.commands)
+
+    def problem(self, value: Any) -> str:
+        """The message for a value that breaks the rule: what, what is allowed, where set."""
+        expects = self.rule.expects if self.rule else "usable"
+        where = " or ".join(place for place in (self.env, self.long_flag) if place)
+        hint = f"; {self.hint}" if self.hint else ""
+        return f"{self.label} must be {expects}, got {value!r} (set {where}{hint})"
+
+    def from_flag(self, raw: str) -> Any:
+        """The value a flag's text gives, checked; ConfigError says what is allowed."""
+        hint = f" ({self.hint})" if self.hint else ""
+        try:
+            value = self.kind.parse(raw)
+        except ValueError as error:
+            expects = self.rule.expects_text if self.rule else self.kind.not_a
+            raise ConfigError(f"{self.label} must be {expects}, got {raw!r}{hint}") from error
+        if self.rule is not None and not self.rule.accepts(value):
+            raise ConfigError(f"{self.label} must be {self.rule.expects}, got {raw!r}{hint}")
+        return value
+
+
+def setting(default: Any, help: str, kind: Kind, **description: Any) -> Any:
+    """A Settings field described by `Setting(help, kind, **description)`."""
+    description = {"help": help, "kind": kind, **description}
+    return field(default=default, metadata={_DESCRIPTION: Setting(**description)})
+
+
+def choice(default: str, choices: tuple[str, ...], help: str, **description: Any) -> Any:
+    """A setting that is one word of `choices` (read case-blind)."""
+    return setting(default, help, WORD, rule=OneOf(choices), **description)
+
+
+_PLAYBACK = frozenset({SERVE, SAY})
+_SERVER = frozenset({SERVE})
+
+
+@dataclass(frozen=True)
+class Settings:
+    voice: str = setting(
+        "af_heart",
+        "voice name, e.g. af_heart (see `voices`)",
+        TEXT,
+        rule=VoiceName(),
+        short="-v",
+        commands=_PLAYBACK,
+        hint="`kokoro-mcp voices` lists them",
+    )
+    speed: float = setting(
+        1.0,
+        f"speaking rate {MIN_SPEED}..{MAX_SPEED} (1.0 normal)",
+        FLOAT,
+        rule=Between(MIN_SPEED, MAX_SPEED, note=" (1.0 is normal)"),
+        short="-s",
+        commands=_PLAYBACK,
+    )
+    mode: Mode = choice("interrupt", MODES, "default speak mode", commands=_SERVER)
+    # None: the per-user default folder
+    model_dir: Path | None = setting(None, "model folder (default: per-user data folder)", PATH)
+    engine: EngineName = choice("auto", ENGINES, "synthesis backend (default: auto)")
+    # None: the system's default output
+    device: str | int | None = setting(
+        None, "output device index or name (default: system default)", DEVICE, commands=_PLAYBACK
+    )
+    keep_alive: bool = setting(
+        False,
+        "play an inaudible 10 Hz tone in silences so USB/Bluetooth outputs stay awake",
+        BOOL,
+        commands=_SERVER,
+    )
+    max_queue: int = setting(
+        16,
+        "most utterances waiting at once (1..1000)",
+        INT,
+        rule=Between(1, 1000, whole=True),
+        commands=_SERVER,
+    )
+    # Seconds of audio PortAudio keeps queued: lower starts and stops sooner, higher survives
+    # a busy CPU without clicks (see limits.py for what was measured).
+    audio_latency: float = setting(
+        DEFAULT_AUDIO_LATENCY,
+        f"seconds of audio queued at the device ({MIN_AUDIO_LATENCY}..{MAX_AUDIO_LATENCY},"
+        f" default {DEFAULT_AUDIO_LATENCY}; raise on clicks)",
+        FLOAT,
+        rule=Between(MIN_AUDIO_LATENCY, MAX_AUDIO_LATENCY, unit=" seconds"),
+        commands=_PLAYBACK,
+        hint=f"{DEFAULT_AUDIO_LATENCY} is the default; raise it if playback clicks on a busy"
+        " machine",
+    )
+    code_blocks: CodeBlocks = choice(
+        "placeholder", CODE_BLOCK_CHOICES, "how fenced code is spoken", commands=_SERVER
+    )
+    load_timeout: float = setting(
+        60.0,
+        "how long a speak waits for the model to finish loading",
+        FLOAT,
+        rule=Between(1, 600, unit=" seconds"),
+        flag=False,
+    )
+
+    def with_overrides(self, **overrides: Any) -> Settings:
+        """Apply CLI flags (None means "not given") and validate the result."""
+        given = {key: value for key, value in overrides.items() if value is not None}
+        return validate(replace(self, **given))
+
+
+SETTINGS: tuple[Setting, ...] = tuple(
+    replace(item.metadata[_DESCRIPTION], name=item.name, default=item.default)
+    for item in fields(Settings)
+)
+
+
 def from_env(environ: Mapping[str, str] | None = None) -> Settings:
-    """Read KOKORO_MCP_* variables over the defaults; raise ConfigError on a bad value."""
+    """Read KOKORO_MCP_* variables over the defaults; raise ConfigError on a bad value.
+    An empty variable means the default."""
     env = os.environ if environ is None else environ
-
-    def get(key: str) -> str | None:
-        value = env.get(ENV_PREFIX + key)
-        return None if value is None or value.strip() == "" else value
-
     values: dict[str, Any] = {}
-    if (raw := get("VOICE")) is not None:
-        values["voice"] = raw.strip()
-    if (raw := get("SPEED")) is not None:
-        values["speed"] = _parse_number(ENV_PREFIX + "SPEED", raw, float)
-    if (raw := get("MODE")) is not None:
-        values["mode"] = raw.strip().lower()
-    if (raw := get("MODEL_DIR")) is not None:
-        values["model_dir"] = Path(raw).expanduser()
-    if (raw := get("ENGINE")) is not None:
-        values["engine"] = raw.strip().lower()
-    if (raw := get("DEVICE")) is not None:
-        values["device"] = parse_device(raw)
-    if (raw := get("KEEP_ALIVE")) is not None:
-        values["keep_alive"] = _parse_bool(ENV_PREFIX + "KEEP_ALIVE", raw)
-    if (raw := get("MAX_QUEUE")) is not None:
-        values["max_queue"] = _parse_number(ENV_PREFIX + "MAX_QUEUE", raw, int)
-    if (raw := get("AUDIO_LATENCY")) is not None:
-        values["audio_latency"] = _parse_number(ENV_PREFIX + "AUDIO_LATENCY", raw, float)
-    if (raw := get("CODE_BLOCKS")) is not None:
-        values["code_blocks"] = raw.strip().lower()
-    if (raw := get("LOAD_TIMEOUT")) is not None:
-        values["load_timeout"] = _parse_number(ENV_PREFIX + "LOAD_TIMEOUT", raw, float)
+    for described in SETTINGS:
+        raw = env.get(described.env)
+        if raw is None or not raw.strip():
+            continue
+        try:
+            values[described.name] = described.kind.parse(raw)
+        except ValueError as error:
+            raise ConfigError(f"{described.env}={raw!r} is not {described.kind.not_a}") from error
     return validate(Settings(**values))
 
 
 def validate(settings: Settings) -> Settings:
     """Check every field; the message names the setting and the allowed values."""
-    if not (isinstance(settings.speed, (int, float)) and math.isfinite(settings.speed)) or not (
-        MIN_SPEED <= settings.speed <= MAX_SPEED
-    ):
-        raise ConfigError(
-            f"speed must be between {MIN_SPEED} and {MAX_SPEED} (1.0 is normal),"
-            f" got {settings.speed!r} (set {ENV_PREFIX}SPEED or --speed)"
-        )
-    if settings.mode not in MODES:
-        raise ConfigError(
-            f"mode must be one of {', '.join(MODES)}, got {settings.mode!r}"
-            f" (set {ENV_PREFIX}MODE or --mode)"
-        )
-    if settings.engine not in ENGINES:
-        raise ConfigError(
-            f"engine must be one of {', '.join(ENGINES)}, got {settings.engine!r}"
-            f" (set {ENV_PREFIX}ENGINE or --engine)"
-        )
-    if settings.code_blocks not in CODE_BLOCK_CHOICES:
-        raise ConfigError(
-            f"code blocks must be one of {', '.join(CODE_BLOCK_CHOICES)},"
-            f" got {settings.code_blocks!r} (set {ENV_PREFIX}CODE_BLOCKS or --code-blocks)"
-        )
-    if not isinstance(settings.max_queue, int) or not (1 <= settings.max_queue <= 1000):
-        raise ConfigError(
-            f"max queue must be a whole number from 1 to 1000, got {settings.max_queue!r}"
-            f" (set {ENV_PREFIX}MAX_QUEUE or --max-queue)"
-        )
-    latency = settings.audio_latency
-    if not (isinstance(latency, (int, float)) and math.isfinite(latency)) or not (
-        MIN_AUDIO_LATENCY <= latency <= MAX_AUDIO_LATENCY
-    ):
-        raise ConfigError(
-            f"audio latency must be between {MIN_AUDIO_LATENCY} and {MAX_AUDIO_LATENCY} seconds,"
-            f" got {latency!r} (set {ENV_PREFIX}AUDIO_LATENCY or --audio-latency;"
-            f" {DEFAULT_AUDIO_LATENCY} is the default; raise it if playback clicks on a busy"
-            " machine)"
-        )
-    if not (math.isfinite(settings.load_timeout) and 1 <= settings.load_timeout <= 600):
-        raise ConfigError(
-            f"load timeout must be between 1 and 600 seconds, got {settings.load_timeout!r}"
-            f" (set {ENV_PREFIX}LOAD_TIMEOUT)"
-        )
-    if not settings.voice or not settings.voice.replace("_", "").isalnum():
-        raise ConfigError(
-            f"voice must be a Kokoro voice name such as af_heart, got {settings.voice!r}"
-            f" (set {ENV_PREFIX}VOICE or --voice; `kokoro-mcp voices` lists them)"
-        )
+    for described in SETTINGS:
+        value = getattr(settings, described.name)
+        if described.rule is not None and not described.rule.accepts(value):
+            raise ConfigError(described.problem(value))
     return settings
+
+
+def to_env(settings: Settings) -> dict[str, str]:
+    """The variables that give a child process these same settings (unset ones left out)."""
+    variables: dict[str, str] = {}
+    for described in SETTINGS:
+        value = getattr(settings, described.name)
+        if isinstance(value, bool):
+            variables[described.env] = "1" if value else "0"
+        elif value is not None:
+            variables[described.env] = str(value)
+    return variables

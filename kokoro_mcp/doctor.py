@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kokoro_mcp.config import ENV_PREFIX, Settings
+from kokoro_mcp.config import Settings, to_env
 from kokoro_mcp.errors import KokoroError
 
 logger = logging.getLogger(__name__)
@@ -56,7 +56,7 @@ def check_model(settings: Settings) -> Check:
 
 
 def check_g2p(settings: Settings) -> Check:
-    from kokoro_mcp.g2p import Phonemizer
+    from kokoro_mcp.engine.g2p import Phonemizer
     from kokoro_mcp.model.layout import locate_model
     from kokoro_mcp.model.paths import resolve_model_dir
 
@@ -151,16 +151,8 @@ def check_audio(settings: Settings) -> Check:
 
 
 def _server_env(settings: Settings) -> dict[str, str]:
-    env = dict(os.environ)
-    env[ENV_PREFIX + "VOICE"] = settings.voice
-    env[ENV_PREFIX + "SPEED"] = str(settings.speed)
-    env[ENV_PREFIX + "MODE"] = settings.mode
-    env[ENV_PREFIX + "ENGINE"] = settings.engine
-    if settings.model_dir is not None:
-        env[ENV_PREFIX + "MODEL_DIR"] = str(settings.model_dir)
-    if settings.device is not None:
-        env[ENV_PREFIX + "DEVICE"] = str(settings.device)
-    return env
+    """The server under test gets the settings doctor runs with, flags included."""
+    return {**os.environ, **to_env(settings)}
 
 
 async def _probe_server(settings: Settings) -> Check:

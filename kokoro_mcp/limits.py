@@ -21,10 +21,10 @@ def validate_speed(speed: float) -> float:
     """Return `speed` as float, or raise with the allowed range."""
     try:
         value = float(speed)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError) as error:
         raise InvalidInputError(
             f"speed must be a number between {MIN_SPEED} and {MAX_SPEED}, got {speed!r}"
-        ) from None
+        ) from error
     if not (MIN_SPEED <= value <= MAX_SPEED):  # also rejects NaN
         raise InvalidInputError(
             f"speed must be between {MIN_SPEED} and {MAX_SPEED} (1.0 is normal), got {speed!r}"

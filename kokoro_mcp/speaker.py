@@ -24,6 +24,7 @@ import numpy as np
 from kokoro_mcp.audio import AudioBuffer, AudioStatus, Player
 from kokoro_mcp.audio.default_output import DefaultOutputProbe
 from kokoro_mcp.engine.base import Engine, VoiceInfo, validate_speed
+from kokoro_mcp.engine.voices import supported_language_names
 from kokoro_mcp.errors import (
     AudioDeviceError,
     InvalidInputError,
@@ -41,7 +42,6 @@ from kokoro_mcp.speaker_types import (
     Utterance,
     UtteranceInfo,
 )
-from kokoro_mcp.voices import supported_language_names
 
 logger = logging.getLogger(__name__)
 

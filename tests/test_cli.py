@@ -83,6 +83,17 @@ def test_bad_usage_gets_one_clear_line(
     assert result.stdout == ""
 
 
+def test_debug_shows_what_caused_an_error() -> None:
+    """Without --debug one line; with it, the traceback keeps the original cause."""
+    quiet = run("voices", KOKORO_MCP_SPEED="fast")
+    assert quiet.stderr == "kokoro-mcp: KOKORO_MCP_SPEED='fast' is not a valid float\n"
+    loud = run("voices", "--debug", KOKORO_MCP_SPEED="fast")
+    assert loud.returncode == 1
+    assert "ValueError: could not convert string to float: 'fast'" in loud.stderr
+    assert "was the direct cause of the following exception" in loud.stderr
+    assert loud.stderr.endswith(quiet.stderr)
+
+
 def test_say_with_nothing_to_say() -> None:
     result = run("say", stdin="   \n")
     assert result.returncode == 1

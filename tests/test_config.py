@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import fields, replace
 from pathlib import Path
 
 import pytest
 
-from kokoro_mcp.config import ConfigError, Settings, from_env, parse_device
+from kokoro_mcp.cli import UsageError, build_parser, flag_overrides
+from kokoro_mcp.config import SETTINGS, ConfigError, Settings, from_env, parse_device, to_env
 
 
 def test_defaults() -> None:
@@ -89,3 +92,99 @@ def test_flags_override_env_and_are_validated() -> None:
 )
 def test_device_values(raw: str | int | None, expected: str | int | None) -> None:
     assert parse_device(raw) == expected
+
+
+# -- every setting is described once; the rest follows from the description ------------------
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def _readme_settings() -> dict[str, tuple[set[str], str]]:
+    """README's Configuration table: variable -> (flags, default column)."""
+    text = README.read_text(encoding="utf-8")
+    section = text.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    rows: dict[str, tuple[set[str], str]] = {}
+    for line in section.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) == 4 and cells[0].startswith("`KOKORO_MCP_"):
+            flags = set(re.findall(r"`(-[-\w]+)`", cells[1]))
+            rows[cells[0].strip("`")] = (flags, cells[2])
+    return rows
+
+
+def test_readme_lists_exactly_the_described_settings() -> None:
+    rows = _readme_settings()
+    assert set(rows) == {described.env for described in SETTINGS}
+    for described in SETTINGS:
+        flags, default = rows[described.env]
+        assert flags == set(described.flags), described.env
+        if isinstance(described.default, (str, int, float)) and not isinstance(
+            described.default, bool
+        ):
+            assert default == f"`{described.default}`", described.env
+
+
+def test_each_setting_has_one_field_and_one_variable() -> None:
+    assert [described.name for described in SETTINGS] == [f.name for f in fields(Settings)]
+    assert len({described.env for described in SETTINGS}) == len(SETTINGS)
+    flags = [flag for described in SETTINGS for flag in described.flags]
+    assert len(flags) == len(set(flags))
+
+
+def test_settings_survive_the_trip_through_the_environment() -> None:
+    """doctor hands its settings to a child server as variables: nothing may change."""
+    chosen = Settings(
+        voice="bm_george",
+        speed=1.25,
+        mode="queue",
+        model_dir=Path("/tmp/models"),
+        engine="onnx",
+        device="tts_sink",
+        keep_alive=True,
+        max_queue=3,
+        audio_latency=0.025,
+        code_blocks="skip",
+        load_timeout=12.5,
+    )
+    assert from_env(to_env(chosen)) == chosen
+    assert from_env(to_env(Settings())) == Settings()
+    assert from_env(to_env(replace(chosen, device=2, keep_alive=False))).device == 2
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--voice", "bm_george", "--max-queue", "3"], {"voice": "bm_george", "max_queue": 3}),
+        (["serve", "--mode", "queue", "--keep-alive"], {"mode": "queue", "keep_alive": True}),
+        (["--speed", "1.5", "say", "-v", "bf_emma", "hi"], {"speed": 1.5, "voice": "bf_emma"}),
+        (["say", "--device", "3", "--audio-latency", "0.1"], {"device": 3, "audio_latency": 0.1}),
+        (["model", "install", "--engine", "mlx"], {"engine": "mlx"}),
+        (["voices", "--model-dir", "/tmp/m"], {"model_dir": Path("/tmp/m")}),
+        (["--no-keep-alive"], {"keep_alive": False}),
+        (["say", "hi"], {}),
+    ],
+)
+def test_flags_come_from_the_descriptions(args: list[str], expected: dict[str, object]) -> None:
+    assert flag_overrides(build_parser().parse_args(args)) == expected
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["say", "--mode", "queue", "hi"],  # serve-only settings stay off other commands
+        ["say", "--max-queue", "3", "hi"],
+        ["voices", "--voice", "bm_george"],
+        ["doctor", "--speed", "1.5"],
+        ["--load-timeout", "5"],  # environment only
+        ["--max-queue", "0"],  # flags are checked as they are read
+        ["--audio-latency", "fast"],
+    ],
+)
+def test_flags_outside_their_commands_or_range_are_usage_errors(args: list[str]) -> None:
+    with pytest.raises(UsageError):
+        build_parser().parse_args(args)
+
+
+def test_a_flag_value_error_says_what_is_allowed() -> None:
+    with pytest.raises(UsageError, match=r"max queue must be a whole number from 1 to 1000"):
+        build_parser().parse_args(["--max-queue", "many"])

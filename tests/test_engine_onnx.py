@@ -184,7 +184,7 @@ def test_interrupt_abandons_the_model_call_at_once(onnx_engine: OnnxEngine) -> N
 
 
 def test_voice_list_and_g2p_agree_on_supported_languages() -> None:
-    from kokoro_mcp.g2p import SUPPORTED_LETTERS
-    from kokoro_mcp.voices import SUPPORTED_LANGUAGE_LETTERS
+    from kokoro_mcp.engine.g2p import SUPPORTED_LETTERS
+    from kokoro_mcp.engine.voices import SUPPORTED_LANGUAGE_LETTERS
 
     assert SUPPORTED_LETTERS == SUPPORTED_LANGUAGE_LETTERS

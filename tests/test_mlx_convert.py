@@ -3,7 +3,6 @@ dtypes), fits mlx-audio's own Kokoro model built from the written config, and is
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import numpy as np
 import pytest
 
 from kokoro_mcp.errors import ModelError
+from kokoro_mcp.model.layout import read_voice_file
 from kokoro_mcp.model.mlx_convert import (
     CONFIG_NAME,
     EXPECTED_TENSORS,
@@ -24,6 +24,7 @@ from kokoro_mcp.model.mlx_convert import (
 )
 from kokoro_mcp.model.mlx_onnx_weights import module_path, split_weight_norm
 from kokoro_mcp.model.mlx_safetensors import read_header
+from kokoro_mcp.model.storage import sha256_of
 
 pytest_plugins = ["tests.model_fixtures"]
 
@@ -33,10 +34,6 @@ heavy = [pytest.mark.model, pytest.mark.mlx]
 @pytest.fixture(scope="module")
 def converted(mlx_model_dir: Path) -> Path:
     return mlx_model_dir / MLX_SUBDIR
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 # -- fast unit checks (no model) ---------------------------------------------------------
@@ -165,7 +162,7 @@ def test_voices_are_the_raw_voices_unchanged(converted: Path, mlx_model_dir: Pat
     for raw in raw_voices[:: max(1, len(raw_voices) // 8)] + raw_voices[-1:]:
         loaded = mx.load(str(converted / VOICES_DIR / f"{raw.stem}.safetensors"))
         assert isinstance(loaded, dict)
-        expected = np.fromfile(raw, dtype="<f4").reshape(510, 1, 256)
+        expected = read_voice_file(raw)
         np.testing.assert_array_equal(np.array(loaded["voice"]), expected)
 
 
@@ -185,7 +182,7 @@ def test_conversion_is_reproducible_and_replaces_atomically(
     assert not (out / "stale.safetensors").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["again"], "no temporary folders left"
     for name in (WEIGHTS_NAME, CONFIG_NAME, REPORT_NAME, f"{VOICES_DIR}/af_heart.safetensors"):
-        assert _sha256(out / name) == _sha256(converted / name), name
+        assert sha256_of(out / name) == sha256_of(converted / name), name
 
 
 @pytest.mark.model

@@ -18,7 +18,9 @@ from kokoro_mcp.model.layout import (
     MANIFEST_NAME,
     ONNX_NAME,
     VOICE_BYTES,
+    VOICE_SHAPE,
     locate_model,
+    read_voice_file,
 )
 
 pytest_plugins = ["tests.model_fixtures"]
@@ -130,16 +132,14 @@ def test_upstream_kokoro_onnx_layout_is_accepted(tmp_path: Path, model_dir: Path
     """A folder with kokoro-onnx's files (*.onnx + voices-v1.0.bin archive) works too."""
     (tmp_path / "kokoro-v1.0.int8.onnx").symlink_to(model_dir / ONNX_NAME)
     tables = {
-        name: np.fromfile(model_dir / "voices" / f"{name}.bin", dtype=np.float32).reshape(
-            510, 1, 256
-        )
+        name: read_voice_file(model_dir / "voices" / f"{name}.bin")
         for name in ("af_heart", "bm_george")
     }
     with (tmp_path / "voices-v1.0.bin").open("wb") as handle:
         np.savez(handle, **tables)  # type: ignore[arg-type]
     files = locate_model(tmp_path)
     assert files.voice_names() == ["af_heart", "bm_george"]
-    assert files.load_voice("bm_george").shape == (510, 1, 256)
+    assert files.load_voice("bm_george").shape == VOICE_SHAPE
     assert len(files.vocab) > 100
 
 

@@ -1,4 +1,4 @@
-"""onnx_fuse: each fusion computes what the chain it replaces computed, and the fused Kokoro
+"""fast_graph.fuse: each fusion computes what the chain it replaces computed, and the fused Kokoro
 graph speaks the same."""
 
 from __future__ import annotations
@@ -13,7 +13,9 @@ import pytest
 from onnx import TensorProto, helper, numpy_helper
 
 from kokoro_mcp.engine.onnx import OnnxEngine
-from kokoro_mcp.engine.onnx_fuse import (
+from kokoro_mcp.engine.onnx_session import open_session
+from kokoro_mcp.engine.trim import trim_silence
+from kokoro_mcp.model.fast_graph.fuse import (
     dft_basis,
     fold_snake_scales,
     fuse_graph,
@@ -21,9 +23,7 @@ from kokoro_mcp.engine.onnx_fuse import (
     square_powers,
     stft_as_convolution,
 )
-from kokoro_mcp.engine.onnx_rewrite import rewrite_model
-from kokoro_mcp.engine.onnx_session import open_session
-from kokoro_mcp.engine.trim import trim_silence
+from kokoro_mcp.model.fast_graph.rewrite import rewrite_model
 from kokoro_mcp.model.layout import FAST_ONNX_NAME, ONNX_NAME
 from tests.asr import transcribe, word_error_rate
 from tests.graph_audio import raw_audio

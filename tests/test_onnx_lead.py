@@ -10,9 +10,9 @@ import pytest
 from onnx import TensorProto, helper
 
 from kokoro_mcp.engine.onnx import OnnxEngine
-from kokoro_mcp.engine.onnx_lead import KEEP_FRAMES, crop_leading_silence
 from kokoro_mcp.engine.onnx_session import open_session
 from kokoro_mcp.engine.trim import trim_silence
+from kokoro_mcp.model.fast_graph.lead import KEEP_FRAMES, crop_leading_silence
 from kokoro_mcp.model.layout import FAST_ONNX_NAME, ONNX_NAME
 from tests.asr import transcribe, word_error_rate
 from tests.graph_audio import raw_audio

@@ -21,14 +21,6 @@ import onnxruntime as ort
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
-from kokoro_mcp.engine.onnx_rewrite import (
-    MIN_IN_CHANNELS,
-    RewriteReport,
-    conv_integer_count,
-    fast_model_path,
-    recommended_weight_bits,
-    rewrite_model,
-)
 from kokoro_mcp.engine.onnx_session import (
     DISABLED_OPTIMIZERS,
     MAX_THREADS,
@@ -37,6 +29,15 @@ from kokoro_mcp.engine.onnx_session import (
     open_session,
 )
 from kokoro_mcp.errors import ModelError
+from kokoro_mcp.model.fast_graph.rewrite import (
+    MIN_IN_CHANNELS,
+    RewriteReport,
+    conv_integer_count,
+    fast_model_path,
+    recommended_weight_bits,
+    rewrite_model,
+)
+from kokoro_mcp.model.layout import read_voice_file
 
 MODEL_NAME = "kokoro-v1.0.int8.onnx"
 RAW_MODEL = Path("/tmp/kokoro.onnx")
@@ -88,7 +89,7 @@ class ModelInputs:
     def feeds(self, phonemes: str, voice: str) -> dict[str, npt.NDArray[np.generic]]:
         ids = [self.vocab[ch] for ch in phonemes if ch in self.vocab]
         tokens = np.array([[0, *ids, 0]], dtype=np.int64)
-        styles = np.fromfile(self.voices / f"{voice}.bin", dtype=np.float32).reshape(510, 1, 256)
+        styles = read_voice_file(self.voices / f"{voice}.bin")
         return {
             "tokens": tokens,
             "style": styles[len(ids)],

@@ -18,10 +18,10 @@ from pathlib import Path
 import numpy as np
 
 from kokoro_mcp.engine.base import AudioArray, Engine, VoiceInfo
+from kokoro_mcp.engine.g2p import Phonemizer, language_letter
 from kokoro_mcp.engine.trim import trim_silence
-from kokoro_mcp.g2p import Phonemizer, language_letter
+from kokoro_mcp.engine.voices import describe_voice
 from kokoro_mcp.model.paths import resolve_model_dir
-from kokoro_mcp.voices import describe_voice
 
 logger = logging.getLogger(__name__)
 

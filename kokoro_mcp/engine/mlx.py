@@ -20,12 +20,13 @@ from kokoro_mcp.engine.base import AudioArray
 from kokoro_mcp.engine.kokoro import KokoroEngine
 from kokoro_mcp.engine.mlx_thread import MlxThread
 from kokoro_mcp.errors import ModelError
+from kokoro_mcp.model.layout import VOICE_SHAPE
 from kokoro_mcp.model.mlx_convert import CONVERT_COMMAND, VOICE_TENSOR
 from kokoro_mcp.model.mlx_layout import MlxFiles, locate_mlx_model
 
 logger = logging.getLogger(__name__)
 
-STYLE_ROWS = 510  # a voice holds one style vector per phoneme count 0..509
+STYLE_ROWS = VOICE_SHAPE[0]  # a voice holds one style vector per phoneme count 0..509
 INSTALL_MLX = "pip install mlx mlx-audio==0.6.2"
 
 
@@ -83,7 +84,7 @@ class MlxEngine(KokoroEngine):
         return names
 
     def _voice_pack(self, voice: str) -> Any:
-        """The voice's (510, 1, 256) style table as an mx.array (call on the MLX thread)."""
+        """The voice's VOICE_SHAPE style table as an mx.array (call on the MLX thread)."""
         pack = self._voice_packs.get(voice)
         if pack is None:
             import mlx.core as mx
@@ -96,10 +97,10 @@ class MlxEngine(KokoroEngine):
                 raise ModelError(
                     f"cannot read voice {voice!r} from {path} ({error}). Convert again with"
                     f" `{CONVERT_COMMAND} --force`."
-                ) from None
-            if pack.shape[0] != STYLE_ROWS or pack.shape[-1] != 256:
+                ) from error
+            if pack.shape[0] != STYLE_ROWS or pack.shape[-1] != VOICE_SHAPE[-1]:
                 raise ModelError(
-                    f"voice {path} has shape {tuple(pack.shape)}, expected (510, 1, 256)."
+                    f"voice {path} has shape {tuple(pack.shape)}, expected {VOICE_SHAPE}."
                     f" Convert again with `{CONVERT_COMMAND} --force`."
                 )
             self._voice_packs[voice] = pack
@@ -129,7 +130,7 @@ def _load_model(root: Path) -> Any:
         raise ModelError(
             f"the mlx backend needs mlx and mlx-audio ({error}). Install them with"
             f" `{INSTALL_MLX}` (Apple Silicon), or use --engine onnx."
-        ) from None
+        ) from error
     try:
         return load_model(Path(root), strict=True)
     except (ValueError, FileNotFoundError, KeyError, OSError) as error:
@@ -137,4 +138,4 @@ def _load_model(root: Path) -> Any:
             f"mlx-audio cannot load Kokoro from {root} ({error}). Convert again with"
             f" `{CONVERT_COMMAND} --force`, or point --model-dir at a complete mlx-audio"
             " Kokoro folder."
-        ) from None
+        ) from error

@@ -80,7 +80,7 @@ class OnnxEngine(KokoroEngine):
             audio: AudioArray = self._session.run(None, feeds, options)[0]
         except Exception as error:  # onnxruntime's own error type, not importable stably
             if options.terminate:
-                raise SynthesisInterrupted("synthesis interrupted") from None
+                raise SynthesisInterrupted("synthesis interrupted") from error
             raise ModelError(f"the Kokoro model failed on this input: {error}") from error
         finally:
             self._run_options = None

@@ -12,6 +12,7 @@ from pathlib import Path
 import onnxruntime as ort
 
 from kokoro_mcp.errors import ModelError
+from kokoro_mcp.model.paths import INSTALL_COMMAND
 
 logger = logging.getLogger(__name__)
 
@@ -76,5 +77,5 @@ def open_session(model: Path, threads: int | None = None) -> ort.InferenceSessio
     except Exception as exc:  # onnxruntime raises its own untyped errors for bad files
         raise ModelError(
             f"onnxruntime could not load {model}: {exc}; reinstall the model with "
-            "`kokoro-mcp model install`"
+            f"`{INSTALL_COMMAND}`"
         ) from exc

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 
 from kokoro_mcp.engine.base import SAMPLE_RATE, AudioArray, Engine, VoiceInfo
-from kokoro_mcp.voices import describe_voice
+from kokoro_mcp.engine.voices import describe_voice
 
 TONE_VOICES = ("af_heart", "am_michael", "bf_emma", "bm_george")
 

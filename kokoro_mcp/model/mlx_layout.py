@@ -64,7 +64,7 @@ def _vocab(config_path: Path) -> dict[str, int]:
         raise ModelError(
             f"{config_path} is not a Kokoro config for mlx-audio ({error}). Convert again with"
             f" `{CONVERT_COMMAND} --force`."
-        ) from None
+        ) from error
     return {str(symbol): int(index) for symbol, index in vocab.items()}
 
 

@@ -15,12 +15,16 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 
 from kokoro_mcp.errors import ModelError
+from kokoro_mcp.model.paths import INSTALL_COMMAND
+
+if TYPE_CHECKING:  # onnx loads only when converting, not when the mlx engine imports us
+    from kokoro_mcp.model.fast_graph.graph import GraphIndex
 
 logger = logging.getLogger(__name__)
 
@@ -93,29 +97,24 @@ def parameter_name(initializer_name: str) -> str | None:
 
 
 class _Graph:
-    """Initializers as arrays and the nodes that consume them."""
+    """The shared graph index, with its initializers as arrays."""
 
-    def __init__(self, model: Any) -> None:
+    def __init__(self, index: GraphIndex) -> None:
         from onnx import numpy_helper
 
-        graph = model.graph
-        self.nodes: list[Any] = list(graph.node)
+        self.index = index
         self.arrays: dict[str, np.ndarray] = {
-            init.name: numpy_helper.to_array(init) for init in graph.initializer
+            name: numpy_helper.to_array(init) for name, init in index.inits.items()
         }
-        self.consumers: dict[str, list[Any]] = {}
-        for node in self.nodes:
-            for name in node.input:
-                self.consumers.setdefault(name, []).append(node)
 
     def array(self, name: str) -> np.ndarray:
         try:
             return self.arrays[name]
-        except KeyError:
+        except KeyError as error:
             raise ModelError(
                 f"the ONNX model lacks the initializer {name!r}; it is not the int8 Kokoro v1.0"
-                " export. Reinstall with `kokoro-mcp model install --force`."
-            ) from None
+                f" export. Reinstall with `{INSTALL_COMMAND} --force`."
+            ) from error
 
     def dequantize(self, quantized: str, zero_point: str | None, channel_axis: int) -> FloatArray:
         """(q - zp) * scale, where scale/zp are scalars or one value per `channel_axis`."""
@@ -198,7 +197,11 @@ def _conv_weight(out: OnnxWeights, target: str, weight_name: str, weight: FloatA
 def _embedding(graph: _Graph, gather: Any, out: OnnxWeights) -> None:
     quantized = gather.input[0]
     dequantize = next(
-        (n for n in graph.consumers.get(gather.output[0], []) if n.op_type == "DequantizeLinear"),
+        (
+            n
+            for n in graph.index.consumers.get(gather.output[0], [])
+            if n.op_type == "DequantizeLinear"
+        ),
         None,
     )
     if dequantize is None:
@@ -235,21 +238,23 @@ def read_onnx_weights(onnx_path: Path) -> OnnxWeights:
     """Every Kokoro parameter the export holds, dequantized, under its PyTorch name."""
     try:
         import onnx
-    except ImportError:
+
+        from kokoro_mcp.model.fast_graph.graph import GraphIndex
+    except ImportError as error:
         raise ModelError(
             "converting the ONNX model for the mlx backend needs the `onnx` package:"
             " pip install onnx."
-        ) from None
+        ) from error
     try:
         model = onnx.load(str(onnx_path))
     except Exception as error:  # onnx raises DecodeError/OSError/ValueError variants
         raise ModelError(
             f"cannot read the ONNX model {onnx_path} ({error}). Reinstall it with"
-            " `kokoro-mcp model install --force`."
-        ) from None
-    graph = _Graph(model)
+            f" `{INSTALL_COMMAND} --force`."
+        ) from error
+    graph = _Graph(GraphIndex(model.graph))
     out = OnnxWeights()
-    _walk(graph, graph.nodes, out)
+    _walk(graph, graph.index.graph.node, out)
     for initializer_name, array in graph.arrays.items():
         name = parameter_name(initializer_name)
         if name is not None and array.dtype == np.float32:

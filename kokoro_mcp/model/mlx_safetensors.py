@@ -61,7 +61,7 @@ def read_header(path: Path) -> dict[str, Any]:
         with path.open("rb") as handle:
             return _read_header(handle, path)
     except OSError as error:
-        raise ModelError(f"cannot read {path} ({error})") from None
+        raise ModelError(f"cannot read {path} ({error})") from error
 
 
 def _read_header(handle: BinaryIO, path: Path) -> dict[str, Any]:
@@ -74,7 +74,7 @@ def _read_header(handle: BinaryIO, path: Path) -> dict[str, Any]:
     try:
         header = json.loads(handle.read(length))
     except ValueError as error:
-        raise ModelError(f"{path} has an unreadable safetensors header ({error})") from None
+        raise ModelError(f"{path} has an unreadable safetensors header ({error})") from error
     if not isinstance(header, dict):
         raise ModelError(f"{path} has an unreadable safetensors header")
     result: dict[str, Any] = header

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 import anyio
 
 from kokoro_mcp.config import Settings
+from kokoro_mcp.engine.g2p import supported_languages_text
 from kokoro_mcp.errors import KokoroError, ModelError
-from kokoro_mcp.g2p import supported_languages_text
 
 if TYPE_CHECKING:
     from kokoro_mcp.engine.base import Engine, VoiceInfo

@@ -4,7 +4,7 @@ Pure functions, no model needed:
 - `prepare_text(text, *, code_blocks="placeholder"|"skip", language="en")` strips markdown
   and makes URLs, paths, identifiers, numbers and symbols speakable (English words; other
   languages only lose markup and long tokens).
-- `split_chunks(text, *, first_chunk_words=6, max_chars=250, growth=1.6)` lazily cuts the
+- `split_chunks(text, *, first_chunk_words=6, max_chars=150, growth=1.6)` lazily cuts the
   result into a short first chunk and then growing, sentence-aligned ones.
 """
 

@@ -49,3 +49,9 @@ def clean_characters(text: str) -> str:
     text = _DROP.sub("", text)
     text = _EMOJI.sub(" ", text)
     return _STRAY_JOINER.sub("", text)
+
+
+def is_cjk(char: str) -> bool:
+    """Kana, CJK ideographs or Hangul: scripts written without spaces between words."""
+    code = ord(char)
+    return 0x3040 <= code <= 0x30FF or 0x3400 <= code <= 0x9FFF or 0xAC00 <= code <= 0xD7AF

@@ -17,6 +17,8 @@ import logging
 import re
 from collections.abc import Iterator
 
+from kokoro_mcp.text.characters import is_cjk
+
 logger = logging.getLogger(__name__)
 
 FIRST_CHUNK_WORDS = 6
@@ -58,11 +60,6 @@ _PHRASE_OPENERS = frozenset(
     "to for with from into onto in on at by about over under through during without within"  # noqa: SIM905
     " across between against via like".split()
 )
-
-
-def _is_cjk(char: str) -> bool:
-    code = ord(char)
-    return 0x3040 <= code <= 0x30FF or 0x3400 <= code <= 0x9FFF or 0xAC00 <= code <= 0xD7AF
 
 
 def _is_sentence_end(text: str, match: re.Match[str]) -> bool:
@@ -169,7 +166,7 @@ def _chunk_end(text: str, start: int, budget: int, max_chars: int) -> int:
     space = _last_space(text, start, limit)
     if space != -1:
         return space
-    if _is_cjk(text[limit - 1]):
+    if is_cjk(text[limit - 1]):
         return limit  # scripts written without spaces: any character boundary will do
     # One word longer than the budget: emit it whole.
     match = _SPACE.search(text, limit)
@@ -207,7 +204,7 @@ def split_chunks(
         if first:
             end = _first_chunk_end(text, pos, first_chunk_words)
             first = False
-            if _is_cjk(text[pos]) and end - pos > FIRST_CHUNK_CJK_CHARS:
+            if is_cjk(text[pos]) and end - pos > FIRST_CHUNK_CJK_CHARS:
                 # No spaces to count words by: a few characters, cut at punctuation if any.
                 end = _chunk_end(text, pos, min(max_chars, FIRST_CHUNK_CJK_CHARS), max_chars)
             elif end - pos > max_chars:

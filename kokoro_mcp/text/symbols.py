@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 
+from kokoro_mcp.text.characters import is_cjk
 from kokoro_mcp.text.rules import Rule, apply_rules
 
 logger = logging.getLogger(__name__)
@@ -103,14 +104,17 @@ def _say_flag(match: re.Match[str]) -> str:
     return "dash dash " if match.group() == "--" else "dash "
 
 
+_GENERIC = re.compile(r"(?<=\w)<([A-Za-z_][\w, .]{0,60}?)>")
 # Marks with no spoken form ("$" only where no amount follows).
 _MARKS = re.compile(r"[\[\]{}<>|\\^*#_~`]+|\$(?![\d.])")
 
 _SYMBOLS: list[Rule] = [
     (tuple(_OPERATOR_WORDS), _OPERATOR, _say_operator),
     # Generics: "Promise<User>" -> "Promise of User", "Map<K, V>" -> "Map of K, V".
-    (("<",), re.compile(r"(?<=\w)<([A-Za-z_][\w, .]{0,60}?)>"), r" of \1"),
-    (("<",), re.compile(r"(?<=\w)<([A-Za-z_][\w, .]{0,60}?)>"), r" of \1"),
+    # Twice on purpose: no brackets may stand inside, so the first pass says the innermost
+    # generic and the second the one around it ("Map<K, List<V>>" -> "Map of K, List of V").
+    (("<",), _GENERIC, r" of \1"),
+    (("<",), _GENERIC, r" of \1"),
     (("<",), re.compile(r"(?<=\s)<(?=\s)|(?<=\w)<(?=\w)"), " less than "),
     ((">",), re.compile(r"(?<=\s)>(?=\s)|(?<=\w)>(?=\w)"), " greater than "),
     (("+",), re.compile(r"(?<=[\w)])\s?\+\s?(?=[\w(])|(?<=\s)\+(?=\s)"), " plus "),
@@ -183,11 +187,6 @@ def tidy_punctuation(text: str) -> str:
     return apply_rules(text, _TIDY).strip().lstrip(",;:— ")
 
 
-def _is_cjk(char: str) -> bool:
-    code = ord(char)
-    return 0x3040 <= code <= 0x30FF or 0x3400 <= code <= 0x9FFF or 0xAC00 <= code <= 0xD7AF
-
-
 def end_sentence(text: str, *, keep_colon: bool = False) -> str:
     """Make sure a block ends with a sentence mark, so the model's prosody falls.
 
@@ -201,4 +200,4 @@ def end_sentence(text: str, *, keep_colon: bool = False) -> str:
         return text
     if core[-1] in ",;:—-" and core == text:
         return core[:-1].rstrip() + "."
-    return text + ("。" if _is_cjk(core[-1]) else ".")
+    return text + ("。" if is_cjk(core[-1]) else ".")

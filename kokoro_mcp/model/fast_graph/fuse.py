@@ -28,7 +28,7 @@ import numpy as np
 import onnx
 from onnx import helper, numpy_helper
 
-from kokoro_mcp.engine.onnx_graph import (
+from kokoro_mcp.model.fast_graph.graph import (
     GraphIndex,
     attributes,
     other_input,

@@ -40,16 +40,17 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-from kokoro_mcp.engine.onnx_fuse import fuse_graph
-from kokoro_mcp.engine.onnx_graph import (
+from kokoro_mcp.errors import InvalidInputError, ModelError
+from kokoro_mcp.model.fast_graph.fuse import fuse_graph
+from kokoro_mcp.model.fast_graph.graph import (
     GraphIndex,
     attributes,
     other_input,
     remove_dead,
     splice,
 )
-from kokoro_mcp.engine.onnx_lead import crop_leading_silence
-from kokoro_mcp.errors import InvalidInputError, ModelError
+from kokoro_mcp.model.fast_graph.lead import crop_leading_silence
+from kokoro_mcp.model.paths import INSTALL_COMMAND
 
 logger = logging.getLogger(__name__)
 
@@ -70,8 +71,8 @@ class RewriteReport:
     nodes_before: int = 0
     nodes_after: int = 0
     seconds: float = 0.0
-    lead_cut: bool = False  # onnx_lead's cut applied too
-    fused: dict[str, int] = field(default_factory=dict)  # onnx_fuse: fusion -> count
+    lead_cut: bool = False  # lead's cut applied too
+    fused: dict[str, int] = field(default_factory=dict)  # fuse: fusion -> count
 
 
 def fast_model_path(src: Path) -> Path:
@@ -115,8 +116,8 @@ def rewrite_model(
 
     `weight_bits` 8 keeps the weights exactly; 7 is for x86 CPUs without VNNI (see the module
     docstring); None picks `recommended_weight_bits()` for this CPU. Deterministic: the same
-    input and width give byte-identical output. `cut_lead_silence` also applies onnx_lead's
-    cut and `fuse` onnx_fuse's fusions (the installed fast graph has both; plain rewrites
+    input and width give byte-identical output. `cut_lead_silence` also applies lead.py's
+    cut and `fuse` fuse.py's fusions (the installed fast graph has both; plain rewrites
     compare like for like). Raises
     ModelError when `src` can't be read or the rewritten graph fails ONNX validation (then
     `dst` is left untouched).
@@ -130,8 +131,7 @@ def rewrite_model(
         model = onnx.load(str(src))
     except Exception as exc:  # protobuf and onnx raise a variety of types for a bad file
         raise ModelError(
-            f"could not read the ONNX model {src}: {exc}; reinstall it with "
-            "`kokoro-mcp model install`"
+            f"could not read the ONNX model {src}: {exc}; reinstall it with `{INSTALL_COMMAND}`"
         ) from exc
     nodes_before = len(model.graph.node)
     counts = rewrite_graph(model.graph, weight_bits=weight_bits)

@@ -14,8 +14,9 @@ import threading
 from pathlib import Path
 from typing import Any, Protocol
 
+from kokoro_mcp.engine.voices import LANGUAGES
 from kokoro_mcp.errors import ModelError, UnsupportedLanguageError
-from kokoro_mcp.voices import LANGUAGES
+from kokoro_mcp.model.paths import INSTALL_COMMAND
 
 logger = logging.getLogger(__name__)
 
@@ -107,6 +108,6 @@ class Phonemizer:
             except (OSError, ImportError, ValueError) as error:
                 raise ModelError(
                     f"cannot load spaCy's English pipeline ({error}). Run"
-                    " `kokoro-mcp model install --force` to restore it."
-                ) from None
+                    f" `{INSTALL_COMMAND} --force` to restore it."
+                ) from error
         return self._nlp
