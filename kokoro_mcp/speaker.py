@@ -99,6 +99,7 @@ class Speaker:
         self._started = False
         self._synthesizing: Utterance | None = None  # the one inside engine.stream() now
         self._engine_error: str | None = None
+        self._last_failure: str | None = None
         self._ready = threading.Event()  # the engine finished loading (or failed to)
         self._recent_ttfa: collections.deque[float] = collections.deque(maxlen=RECENT_TTFA)
         self._events: queue.SimpleQueue[Utterance | None] = queue.SimpleQueue()
@@ -257,6 +258,7 @@ class Speaker:
             current = live[0].info() if live else None
             recent = tuple(round(value, 4) for value in self._recent_ttfa)
             paused = self._paused
+            last_failure = self._last_failure
         loaded = self.engine.loaded and self._engine_error is None
         return SpeakerStatus(
             state=self._state(loaded, audio, paused, current),
@@ -268,6 +270,7 @@ class Speaker:
             recent_time_to_first_audio=recent,
             audio=audio,
             paused=paused,
+            last_failure=last_failure,
         )
 
     def voices(self) -> Sequence[VoiceInfo]:
@@ -427,6 +430,7 @@ class Speaker:
             with self._lock:
                 utterance._finish("failed", message)
                 self._forget_locked(utterance)
+                self._last_failure = f"utterance {utterance.id} failed: {message}"
             self._events.put(utterance)
 
     def _wait_for_room(self, utterance: Utterance) -> None:

@@ -52,6 +52,9 @@ class SpeakerStatus:
     recent_time_to_first_audio: tuple[float, ...]
     audio: AudioStatus
     paused: bool = False
+    # The latest utterance that failed during synthesis ("utterance 3 failed: ..."), so a
+    # caller that did not wait still learns what happened to its speech.
+    last_failure: str | None = None
 
 
 Listener = Callable[["Utterance"], None]

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from kokoro_mcp.engine.g2p_input import collapse_runs
 from kokoro_mcp.errors import InvalidInputError
 from kokoro_mcp.limits import MAX_SPEED, MIN_SPEED, validate_speed
 from kokoro_mcp.text.markdown import CodeBlockMode
@@ -128,7 +129,7 @@ class Engine(abc.ABC):
                 " are removed. Pass plain sentences."
             )
         index = 0
-        for text_chunk in split_chunks(speakable):
+        for text_chunk in split_chunks(collapse_runs(speakable)):
             for piece in self.split_for_model(text_chunk, voice, first=index == 0):
                 if cancelled is not None and cancelled():
                     return
