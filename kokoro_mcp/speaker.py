@@ -75,6 +75,7 @@ class Speaker:
         latency: float | str = DEFAULT_AUDIO_LATENCY,
         max_ahead_seconds: float = MAX_AHEAD_SECONDS,
         default_probe: DefaultOutputProbe | Literal["system"] | None = "system",
+        check_model_files: bool = True,
     ) -> None:
         if max_queue < 1:
             raise InvalidInputError(f"max_queue must be at least 1, got {max_queue}")
@@ -83,6 +84,9 @@ class Speaker:
         self.default_voice = default_voice
         self.default_speed = validate_speed(default_speed)
         self.max_ahead_seconds = max_ahead_seconds
+        # Hash the model files in the background once loaded (a long-lived speaker's
+        # status reports damage); one-shot speech skips the work.
+        self.check_model_files = check_model_files
         self.sample_rate = engine.sample_rate
         self.buffer = AudioBuffer(self.sample_rate, keep_alive=keep_alive)
         self.player = Player(
@@ -271,6 +275,7 @@ class Speaker:
             audio=audio,
             paused=paused,
             last_failure=last_failure,
+            model_problem=self.engine.model_problem,
         )
 
     def voices(self) -> Sequence[VoiceInfo]:
@@ -373,6 +378,8 @@ class Speaker:
             self._announce(failed)
             return
         self._ready.set()
+        if self.check_model_files:
+            self.engine.check_files_in_background()
         while True:
             with self._lock:
                 while not self._queue and not self._closed:
@@ -508,7 +515,12 @@ def speak_blocking(
     `audio_timeout`, and the utterance's error when synthesis fails.
     """
     speaker = Speaker(
-        engine, device=device, latency=latency, default_voice=voice, default_speed=speed
+        engine,
+        device=device,
+        latency=latency,
+        default_voice=voice,
+        default_speed=speed,
+        check_model_files=False,
     )
     speaker.start()
     try:

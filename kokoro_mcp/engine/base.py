@@ -80,6 +80,16 @@ class Engine(abc.ABC):
     def split_for_model(self, text: str, voice: str, first: bool) -> Iterator[str]:
         """Split prepared text into pieces the model accepts (phoneme limit), first one short."""
 
+    def check_files_in_background(self) -> None:
+        """Start comparing the installed model files with their manifest, off this thread
+        (after `load()`; the verdict appears in `model_problem`). Default: nothing to check."""
+        return None
+
+    @property
+    def model_problem(self) -> str | None:
+        """What the background file check found wrong, with the repair command; else None."""
+        return None
+
     def interrupt(self) -> None:
         """Abandon the model call in progress, if the backend can (called from another
         thread; must only set a flag and return). The default lets the chunk finish."""

@@ -23,6 +23,7 @@ from kokoro_mcp.engine.g2p_input import MAX_G2P_CHARS, bound_for_g2p
 from kokoro_mcp.engine.trim import trim_silence
 from kokoro_mcp.engine.voices import describe_voice
 from kokoro_mcp.errors import InvalidInputError, KokoroError
+from kokoro_mcp.model.integrity import IntegrityCheck
 from kokoro_mcp.model.paths import resolve_model_dir
 
 logger = logging.getLogger(__name__)
@@ -48,6 +49,7 @@ class KokoroEngine(Engine):
         self._loaded = threading.Event()
         self.load_seconds: dict[str, float] = {}
         self._voices: tuple[VoiceInfo, ...] | None = None
+        self.integrity: IntegrityCheck | None = None
 
     # -- what a backend provides -----------------------------------------------------------
 
@@ -97,6 +99,15 @@ class KokoroEngine(Engine):
     @property
     def loaded(self) -> bool:
         return self._loaded.is_set()
+
+    def check_files_in_background(self) -> None:
+        if self.integrity is None:
+            self.integrity = IntegrityCheck(self.model_dir)
+            self.integrity.start()
+
+    @property
+    def model_problem(self) -> str | None:
+        return None if self.integrity is None else self.integrity.problem
 
     def voices(self) -> Sequence[VoiceInfo]:
         # Every speak checks its voice: list the folder once, not on each call.

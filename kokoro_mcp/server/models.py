@@ -48,6 +48,11 @@ class ModelStatus(BaseModel):
     loaded: bool
     loading: bool
     error: str | None = None
+    problem: str | None = Field(
+        default=None,
+        description="installed model files that differ from their manifest (checked in the"
+        " background after loading), with the repair command; speech still works",
+    )
 
 
 class AudioState(BaseModel):

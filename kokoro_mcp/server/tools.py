@@ -281,6 +281,7 @@ def _status_result(status: SpeakerStatus, engine: str, defaults: Defaults) -> St
             loaded=status.engine_loaded,
             loading=not status.engine_loaded and status.engine_error is None,
             error=status.engine_error,
+            problem=status.model_problem,
         ),
         audio=AudioState(
             device=None if audio.device is None else str(audio.device),
