@@ -46,6 +46,10 @@ class ProvisioningError(ModelError):
     """Assembling the model from package registries failed."""
 
 
+class OutputFileError(KokoroError):
+    """An output path we must not or could not write (folder, device, full disk...)."""
+
+
 class AudioDeviceError(KokoroError):
     """No usable audio output device (or it went away)."""
 

@@ -52,6 +52,11 @@ class ModelStatus(BaseModel):
     loaded: bool
     loading: bool
     error: str | None = None
+    problem: str | None = Field(
+        default=None,
+        description="installed model files that differ from their manifest (checked in the"
+        " background after loading), with the repair command; speech still works",
+    )
 
 
 class AudioState(BaseModel):
@@ -129,6 +134,10 @@ class StatusResult(BaseModel):
     )
     daemon: DaemonInfo | None = Field(
         default=None, description="the shared daemon (null when running without one)"
+    )
+    last_failure: str | None = Field(
+        default=None,
+        description="the latest utterance that failed while being synthesized, and why",
     )
 
 

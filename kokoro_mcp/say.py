@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from kokoro_mcp.config import Settings
 from kokoro_mcp.engine import Engine, create_engine
-from kokoro_mcp.errors import InvalidInputError
-from kokoro_mcp.wav import write_wav
+from kokoro_mcp.engine.base import AudioArray
+from kokoro_mcp.errors import InvalidInputError, OutputFileError
+from kokoro_mcp.output_path import OutputTarget, check_output_path, open_stdout
+from kokoro_mcp.stdout_guard import StdoutGuard
+from kokoro_mcp.wav import stream_wav, write_wav
 
 logger = logging.getLogger(__name__)
 
@@ -31,24 +36,41 @@ def read_text(text: str | None) -> str:
     )
 
 
-def run_say(settings: Settings, text: str | None, output: Path | None) -> int:
+def run_say(settings: Settings, text: str | None, output: Path | str | None) -> int:
     words = read_text(text)
+    # Before anything heavy: a path we must not write is refused at once, nothing touched.
+    target = None if output is None else check_output_path(output)
     engine = create_engine(settings.engine, settings.model_dir)
     engine.code_blocks = settings.code_blocks
     engine.check_voice(settings.voice)  # before the model loads: fail fast on typos
-    if output is not None:
-        return _write(engine, settings, words, output)
+    if target is not None:
+        return _write(engine, settings, words, target)
     return _play(engine, settings, words)
 
 
-def _write(engine: Engine, settings: Settings, text: str, output: Path) -> int:
-    if output.parent and not output.parent.exists():
-        raise InvalidInputError(f"cannot write {output}: folder {output.parent} does not exist")
-    engine.load()
-    chunks = engine.stream(text, settings.voice, settings.speed)
-    seconds = write_wav(output, (chunk.samples for chunk in chunks))
-    print(f"wrote {output} ({seconds:.1f} s of audio)", file=sys.stderr)
+def _write(engine: Engine, settings: Settings, text: str, target: OutputTarget) -> int:
+    chunks = (chunk.samples for chunk in engine.stream(text, settings.voice, settings.speed))
+    seconds = _write_stdout(chunks) if target.is_stdout else write_wav(target, chunks)
+    where = "stdout" if target.is_stdout else target.shown
+    print(f"wrote {where} ({seconds:.1f} s of audio)", file=sys.stderr)
     return 0
+
+
+def _write_stdout(chunks: Iterator[AudioArray]) -> float:
+    """`-o -`: the WAV on the real stdout; fd 1 points at stderr meanwhile, so nothing a
+    library prints while loading can land inside the audio."""
+    guard = StdoutGuard.install()
+    try:
+        if guard.wire_fd is None:
+            raise OutputFileError("cannot write to stdout: it is closed")
+        out = open_stdout(guard.wire_fd)
+        try:
+            return stream_wav(out.file, "stdout", chunks, seekable=out.seekable)
+        finally:
+            with contextlib.suppress(OSError):  # a closed pipe: the error is already raised
+                out.file.close()
+    finally:
+        guard.release()
 
 
 def _play(engine: Engine, settings: Settings, text: str) -> int:

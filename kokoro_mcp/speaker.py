@@ -78,6 +78,7 @@ class Speaker:
         max_ahead_seconds: float = MAX_AHEAD_SECONDS,
         default_probe: DefaultOutputProbe | Literal["system"] | None = "system",
         code_blocks: CodeBlockMode = "placeholder",
+        check_model_files: bool = True,
     ) -> None:
         if max_queue < 1:
             raise InvalidInputError(f"max_queue must be at least 1, got {max_queue}")
@@ -87,6 +88,9 @@ class Speaker:
         self.default_speed = validate_speed(default_speed)
         self.code_blocks: CodeBlockMode = code_blocks
         self.max_ahead_seconds = max_ahead_seconds
+        # Hash the model files in the background once loaded (a long-lived speaker's
+        # status reports damage); one-shot speech skips the work.
+        self.check_model_files = check_model_files
         self.sample_rate = engine.sample_rate
         self.buffer = AudioBuffer(self.sample_rate, keep_alive=keep_alive)
         self.player = Player(
@@ -103,6 +107,7 @@ class Speaker:
         self._started = False
         self._synthesizing: Utterance | None = None  # the one inside engine.stream() now
         self._engine_error: str | None = None
+        self._last_failure: str | None = None
         self._ready = threading.Event()  # the engine finished loading (or failed to)
         self._recent_ttfa: collections.deque[float] = collections.deque(maxlen=RECENT_TTFA)
         self._events: queue.SimpleQueue[Utterance | None] = queue.SimpleQueue()
@@ -286,6 +291,7 @@ class Speaker:
             waiting = _waiting_by_client(live[1:])
             recent = tuple(round(value, 4) for value in self._recent_ttfa)
             paused = self._paused
+            last_failure = self._last_failure
         loaded = self.engine.loaded and self._engine_error is None
         return SpeakerStatus(
             state=self._state(loaded, audio, paused, current),
@@ -298,6 +304,8 @@ class Speaker:
             recent_time_to_first_audio=recent,
             audio=audio,
             paused=paused,
+            last_failure=last_failure,
+            model_problem=self.engine.model_problem,
         )
 
     def voices(self) -> Sequence[VoiceInfo]:
@@ -399,6 +407,8 @@ class Speaker:
             self._announce(failed)
             return
         self._ready.set()
+        if self.check_model_files:
+            self.engine.check_files_in_background()
         while True:
             with self._lock:
                 while not self._queue and not self._closed:
@@ -456,6 +466,7 @@ class Speaker:
             with self._lock:
                 utterance._finish("failed", message)
                 self._forget_locked(utterance)
+                self._last_failure = f"utterance {utterance.id} failed: {message}"
             self._events.put(utterance)
 
     def _wait_for_room(self, utterance: Utterance) -> None:
@@ -540,7 +551,12 @@ def speak_blocking(
     `audio_timeout`, and the utterance's error when synthesis fails.
     """
     speaker = Speaker(
-        engine, device=device, latency=latency, default_voice=voice, default_speed=speed
+        engine,
+        device=device,
+        latency=latency,
+        default_voice=voice,
+        default_speed=speed,
+        check_model_files=False,
     )
     speaker.start()
     try:

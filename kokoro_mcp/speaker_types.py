@@ -55,6 +55,12 @@ class SpeakerStatus:
     audio: AudioStatus
     paused: bool = False
     waiting: tuple[tuple[str, int], ...] = ()  # (client, utterances waiting), in queue order
+    # The latest utterance that failed during synthesis ("utterance 3 failed: ..."), so a
+    # caller that did not wait still learns what happened to its speech.
+    last_failure: str | None = None
+    # The installed model files differ from their manifest (found in the background after
+    # loading), with the repair command; speech goes on regardless.
+    model_problem: str | None = None
 
 
 Listener = Callable[["Utterance"], None]

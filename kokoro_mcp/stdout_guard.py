@@ -43,6 +43,11 @@ class StdoutGuard:
     def active(self) -> bool:
         return self._saved_fd is not None
 
+    @property
+    def wire_fd(self) -> int | None:
+        """The real stdout while guarded (for a command whose output is binary data)."""
+        return self._saved_fd
+
     @classmethod
     def install(cls) -> StdoutGuard:
         guard = cls()

@@ -121,6 +121,7 @@ def test_status_and_speak_results_are_structured() -> None:
                 "loaded": True,
                 "loading": False,
                 "error": None,
+                "problem": None,
             }
             assert status["audio"]["ok"] is True
             assert status["defaults"] == {"voice": "af_heart", "speed": 1.0, "mode": "interrupt"}

@@ -263,6 +263,7 @@ def status_result(status: SpeakerStatus, engine: str, defaults: Defaults) -> Sta
             loaded=status.engine_loaded,
             loading=not status.engine_loaded and status.engine_error is None,
             error=status.engine_error,
+            problem=status.model_problem,
         ),
         audio=AudioState(
             device=None if audio.device is None else str(audio.device),
@@ -281,4 +282,5 @@ def status_result(status: SpeakerStatus, engine: str, defaults: Defaults) -> Sta
         recent_time_to_first_audio=[round(t, 3) for t in status.recent_time_to_first_audio],
         defaults=defaults,
         waiting=[ClientQueue(client=name, waiting=count) for name, count in status.waiting],
+        last_failure=status.last_failure,
     )

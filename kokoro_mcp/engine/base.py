@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from kokoro_mcp.engine.g2p_input import collapse_runs
 from kokoro_mcp.errors import InvalidInputError
 from kokoro_mcp.limits import MAX_SPEED, MIN_SPEED, validate_speed
 from kokoro_mcp.text.markdown import CodeBlockMode
@@ -79,6 +80,16 @@ class Engine(abc.ABC):
     def split_for_model(self, text: str, voice: str, first: bool) -> Iterator[str]:
         """Split prepared text into pieces the model accepts (phoneme limit), first one short."""
 
+    def check_files_in_background(self) -> None:
+        """Start comparing the installed model files with their manifest, off this thread
+        (after `load()`; the verdict appears in `model_problem`). Default: nothing to check."""
+        return None
+
+    @property
+    def model_problem(self) -> str | None:
+        """What the background file check found wrong, with the repair command; else None."""
+        return None
+
     def interrupt(self) -> None:
         """Abandon the model call in progress, if the backend can (called from another
         thread; must only set a flag and return). The default lets the chunk finish."""
@@ -128,7 +139,7 @@ class Engine(abc.ABC):
                 " are removed. Pass plain sentences."
             )
         index = 0
-        for text_chunk in split_chunks(speakable):
+        for text_chunk in split_chunks(collapse_runs(speakable)):
             for piece in self.split_for_model(text_chunk, voice, first=index == 0):
                 if cancelled is not None and cancelled():
                     return

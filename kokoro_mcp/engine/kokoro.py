@@ -19,8 +19,11 @@ import numpy as np
 
 from kokoro_mcp.engine.base import AudioArray, Engine, VoiceInfo
 from kokoro_mcp.engine.g2p import Phonemizer, language_letter
+from kokoro_mcp.engine.g2p_input import MAX_G2P_CHARS, bound_for_g2p
 from kokoro_mcp.engine.trim import trim_silence
 from kokoro_mcp.engine.voices import describe_voice
+from kokoro_mcp.errors import InvalidInputError, KokoroError
+from kokoro_mcp.model.integrity import IntegrityCheck
 from kokoro_mcp.model.paths import resolve_model_dir
 
 logger = logging.getLogger(__name__)
@@ -46,6 +49,7 @@ class KokoroEngine(Engine):
         self._loaded = threading.Event()
         self.load_seconds: dict[str, float] = {}
         self._voices: tuple[VoiceInfo, ...] | None = None
+        self.integrity: IntegrityCheck | None = None
 
     # -- what a backend provides -----------------------------------------------------------
 
@@ -96,6 +100,15 @@ class KokoroEngine(Engine):
     def loaded(self) -> bool:
         return self._loaded.is_set()
 
+    def check_files_in_background(self) -> None:
+        if self.integrity is None:
+            self.integrity = IntegrityCheck(self.model_dir)
+            self.integrity.start()
+
+    @property
+    def model_problem(self) -> str | None:
+        return None if self.integrity is None else self.integrity.problem
+
     def voices(self) -> Sequence[VoiceInfo]:
         # Every speak checks its voice: list the folder once, not on each call.
         if self._voices is None:
@@ -118,26 +131,43 @@ class KokoroEngine(Engine):
             return cached
         if self._phonemizer is None:
             self.load()
-        assert self._phonemizer is not None  # load() sets it or raises
         vocab = self._vocab()
-        raw = self._phonemizer.phonemize(text, voice)
+        raw = self._g2p(bound_for_g2p(text), voice)
         phonemes = "".join(symbol for symbol in raw if symbol in vocab).strip()
         self._phoneme_cache[key] = phonemes
         if len(self._phoneme_cache) > PHONEME_CACHE_ENTRIES:
             self._phoneme_cache.popitem(last=False)
         return phonemes
 
+    def _g2p(self, text: str, voice: str) -> str:
+        assert self._phonemizer is not None
+        try:
+            return self._phonemizer.phonemize(text, voice)
+        except KokoroError:
+            raise
+        except Exception as error:  # misaki/spaCy/espeak on input they can't handle
+            logger.warning("G2P failed on %r", text[:80], exc_info=True)
+            shown = text if len(text) <= 40 else text[:39] + "…"
+            raise InvalidInputError(
+                f"could not work out how to pronounce {shown!r} ({type(error).__name__}:"
+                f" {str(error)[:80]}); rephrase or remove that part and try again"
+            ) from error
+
     def split_for_model(self, text: str, voice: str, first: bool) -> Iterator[str]:
         language_letter(voice)  # unsupported languages fail before any work
         limit = FIRST_PIECE_PHONEMES if first else MAX_PHONEMES
-        yield from self._split(text, voice, limit)
+        # Bounded here, so the piece text (cached, traced, checked) stays small too.
+        yield from self._split(bound_for_g2p(text), voice, limit)
 
     def _split(self, text: str, voice: str, limit: int) -> Iterator[str]:
-        phonemes = self.phonemize(text, voice)
-        if len(phonemes) <= limit or " " not in text.strip():
-            if phonemes:
-                yield text
-            return
+        divisible = " " in text.strip()
+        if len(text) <= MAX_G2P_CHARS or not divisible:
+            phonemes = self.phonemize(text, voice)
+            if len(phonemes) <= limit or not divisible:
+                if phonemes:
+                    yield text
+                return
+        # Over the phoneme limit, or too long to hand to G2P in one call: halve.
         head, tail = halve(text)
         yield from self._split(head, voice, limit)
         yield from self._split(tail, voice, MAX_PHONEMES)
