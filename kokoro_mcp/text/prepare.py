@@ -1,12 +1,16 @@
-"""`prepare_text`: what an agent wrote -> what a person should hear."""
+"""`prepare_text`: what an agent wrote -> what a person should hear; lazily, block by block."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 
-from kokoro_mcp.text.characters import clean_characters
-from kokoro_mcp.text.markdown import CodeBlockMode, iter_blocks, strip_inline
+from kokoro_mcp.text.characters import clean_characters, drop_icons
+from kokoro_mcp.text.code import CodeBlockMode
+from kokoro_mcp.text.markdown import iter_blocks
 from kokoro_mcp.text.numbers import mark_numbers, say_numbers
+from kokoro_mcp.text.rules import unglue
+from kokoro_mcp.text.segments import iter_segments
 from kokoro_mcp.text.symbols import (
     drop_marks,
     end_sentence,
@@ -20,8 +24,9 @@ logger = logging.getLogger(__name__)
 
 
 def prepare_block(block: str, *, english: bool = True) -> str:
-    """One markdown block (paragraph, heading, list item...) to one or more spoken sentences."""
-    text = strip_inline(block)
+    """One block (paragraph, heading, list item...) to one or more spoken sentences; the
+    words of each expansion are glued (see rules.GLUE)."""
+    text = drop_icons(block)
     if english:
         text = say_abbreviations(text)
         text = say_technical(text)
@@ -37,33 +42,53 @@ def prepare_block(block: str, *, english: bool = True) -> str:
     return end_sentence(text, keep_colon=True)
 
 
+def _check_mode(code_blocks: str) -> None:
+    if code_blocks not in ("placeholder", "skip"):
+        raise ValueError(f"code_blocks must be 'placeholder' or 'skip', got {code_blocks!r}")
+
+
+def iter_spoken_blocks(
+    text: str, *, code_blocks: CodeBlockMode = "placeholder", language: str = "en"
+) -> Iterator[str]:
+    """Yield the spoken blocks of `text` as they are prepared: the first comes after
+    parsing only the first few hundred characters, however long `text` is. Expansions are
+    glued (rules.GLUE): `split_chunks` keeps them whole; `unglue` makes plain text."""
+    _check_mode(code_blocks)
+    english = language.lower().startswith("en")
+    mode: CodeBlockMode = code_blocks if english else "skip"
+    held = ""  # a block ending in ":" waits: a silent code block may follow it
+    for segment in iter_segments(text):
+        for block in iter_blocks(clean_characters(segment), mode):
+            if not block:
+                if held.endswith(":"):  # "Run this:" no longer introduces anything
+                    held = held[:-1] + "."
+                continue
+            spoken = prepare_block(block, english=english)
+            if not spoken:
+                continue
+            if held:
+                yield held
+            held = spoken
+            if not held.endswith(":"):
+                yield held
+                held = ""
+    if held:
+        # Only the very end must fall: a trailing "Here's the plan:" becomes a statement.
+        yield end_sentence(held)
+
+
 def prepare_text(
     text: str, *, code_blocks: CodeBlockMode = "placeholder", language: str = "en"
 ) -> str:
     """Turn markdown-ish agent output into plain, speakable sentences.
 
     Markup is removed, code blocks become a short spoken placeholder (or nothing with
-    `code_blocks="skip"`), URLs/paths/identifiers/numbers become words, emoji and control
-    characters go, and every block ends with sentence punctuation. Linear in len(text).
+    `code_blocks="skip"`), diffs a summary, stack traces their error line, URLs, paths,
+    identifiers, numbers and symbols become words, emoji and control characters go, and
+    every block ends with sentence punctuation. Linear in len(text).
 
     `language` is the voice's language ("en-US", "es", ...; a voice's `VoiceInfo.language`).
     The spoken forms are English, so for other languages only markup, emoji and long
     technical tokens are removed, and code blocks are skipped silently.
     """
-    if code_blocks not in ("placeholder", "skip"):
-        raise ValueError(f"code_blocks must be 'placeholder' or 'skip', got {code_blocks!r}")
-    english = language.lower().startswith("en")
-    mode: CodeBlockMode = code_blocks if english else "skip"
-    parts: list[str] = []
-    for block in iter_blocks(clean_characters(text), mode):
-        if not block:
-            # A silent code block: "Run this:" no longer introduces anything.
-            if parts and parts[-1].endswith(":"):
-                parts[-1] = parts[-1][:-1] + "."
-            continue
-        spoken_block = prepare_block(block, english=english)
-        if spoken_block:
-            parts.append(spoken_block)
-    spoken = " ".join(parts)
-    # Only the very end must fall: a trailing "Here's the plan:" becomes a statement.
-    return end_sentence(spoken) if spoken else ""
+    return unglue(" ".join(iter_spoken_blocks(text, code_blocks=code_blocks, language=language)))

@@ -20,3 +20,20 @@ def apply_rules(text: str, rules: list[Rule]) -> str:
                 text = pattern.sub(replacement, text)
                 break
     return text
+
+
+# Joins the words of one spoken expansion ("staging dot example dot com", "December 3,
+# 2027") so the chunker treats them as one word and never cuts inside a phrase the text
+# stage made up. A private-use character: the input can't hold one (clean_characters drops
+# them), no rule's \w or \s matches it, and the chunker turns it back into a space.
+GLUE = "\ue000"
+MAX_GLUED_CHARS = 60  # longer expansions stay cuttable: a chunk must still fit the model
+
+
+def glue(phrase: str) -> str:
+    """One unbreakable unit of speech, unless it is too long to keep whole."""
+    return phrase.replace(" ", GLUE) if len(phrase) <= MAX_GLUED_CHARS else phrase
+
+
+def unglue(text: str) -> str:
+    return text.replace(GLUE, " ") if GLUE in text else text
