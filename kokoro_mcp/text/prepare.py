@@ -9,7 +9,9 @@ from kokoro_mcp.text.characters import clean_characters, drop_icons
 from kokoro_mcp.text.code import CodeBlockMode
 from kokoro_mcp.text.markdown import iter_blocks
 from kokoro_mcp.text.numbers import mark_numbers, say_numbers
-from kokoro_mcp.text.rules import unglue
+from kokoro_mcp.text.quantities import say_quantities
+from kokoro_mcp.text.respell import respell
+from kokoro_mcp.text.rules import tidy_glue, unglue
 from kokoro_mcp.text.segments import iter_segments
 from kokoro_mcp.text.symbols import (
     drop_marks,
@@ -29,14 +31,15 @@ def prepare_block(block: str, *, english: bool = True) -> str:
     text = drop_icons(block)
     if english:
         text = say_abbreviations(text)
+        text = say_quantities(text)
         text = say_technical(text)
         text = say_numbers(text)
-        text = say_symbols(text)
+        text = respell(say_symbols(text))
     else:
         # "minus", "dot", "version" are English words: other languages get the markup
         # removed and the long tokens shortened, and their G2P reads the rest.
         text = mark_numbers(drop_marks(shorten_technical(text)))
-    text = tidy_punctuation(text)
+    text = tidy_punctuation(tidy_glue(text))
     if not any(ch.isalnum() for ch in text):
         return ""  # only marks left: nothing to say
     return end_sentence(text, keep_colon=True)

@@ -35,5 +35,17 @@ def glue(phrase: str) -> str:
     return phrase.replace(" ", GLUE) if len(phrase) <= MAX_GLUED_CHARS else phrase
 
 
+_LOOSE_GLUE = re.compile(f"{GLUE}*\\s+{GLUE}*|{GLUE}{{2,}}")
+_GLUE_EDGE = re.compile(f"{GLUE}+(?=[,.;:!?)\\]…'\"]|$)|(?:(?<=[(\\[])|^){GLUE}+")
+
+
+def tidy_glue(text: str) -> str:
+    """Glue next to a space or a mark (an expansion of nothing, or beside a removed mark)
+    is not glue: a space, or nothing before punctuation."""
+    if GLUE not in text:
+        return text
+    return _GLUE_EDGE.sub("", _LOOSE_GLUE.sub(" ", text))
+
+
 def unglue(text: str) -> str:
     return text.replace(GLUE, " ") if GLUE in text else text
