@@ -108,6 +108,23 @@ def _last_space(text: str, start: int, end: int) -> int:
     return index if index > start else -1
 
 
+def _last_strong_space(text: str, start: int, end: int) -> int:
+    """The last space in text[start:end+1] that doesn't leave the chunk hanging on a weak
+    word ("to the | staging database"), looking back a few words; else the last space."""
+    space = _last_space(text, start, end)
+    candidate = space
+    floor = start + (end - start) // 2
+    for _ in range(5):
+        if candidate <= floor:
+            break
+        word_start = text.rfind(" ", start, candidate) + 1
+        word = text[word_start:candidate].strip(".,;:!?\"'").lower()
+        if word not in _WEAK_ENDINGS:
+            return candidate
+        candidate = _last_space(text, start, candidate - 1)
+    return space
+
+
 def _first_chunk_end(text: str, start: int, target_words: int) -> int:
     """End index of the first chunk: a sentence or clause end near `target_words`, else a
     word boundary that doesn't leave the phrase hanging on "the" or "of"."""
@@ -168,7 +185,7 @@ def _chunk_end(text: str, start: int, budget: int, max_chars: int) -> int:
     clause = _last_clause_end(text, start + budget // 3, limit)
     if clause != -1:
         return clause
-    space = _last_space(text, start, limit)
+    space = _last_strong_space(text, start, limit)
     if space != -1:
         return space
     if _is_cjk(text[limit - 1]):

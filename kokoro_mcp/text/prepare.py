@@ -12,6 +12,7 @@ from kokoro_mcp.text.numbers import mark_numbers, say_numbers
 from kokoro_mcp.text.quantities import say_quantities
 from kokoro_mcp.text.respell import respell
 from kokoro_mcp.text.rules import tidy_glue, unglue
+from kokoro_mcp.text.runaway import cap_long_words, shorten_runaways
 from kokoro_mcp.text.segments import iter_segments
 from kokoro_mcp.text.symbols import (
     drop_marks,
@@ -30,6 +31,7 @@ def prepare_block(block: str, *, english: bool = True) -> str:
     words of each expansion are glued (see rules.GLUE)."""
     text = drop_icons(block)
     if english:
+        text = shorten_runaways(text)
         text = say_abbreviations(text)
         text = say_quantities(text)
         text = say_technical(text)
@@ -39,7 +41,7 @@ def prepare_block(block: str, *, english: bool = True) -> str:
         # "minus", "dot", "version" are English words: other languages get the markup
         # removed and the long tokens shortened, and their G2P reads the rest.
         text = mark_numbers(drop_marks(shorten_technical(text)))
-    text = tidy_punctuation(tidy_glue(text))
+    text = cap_long_words(tidy_punctuation(tidy_glue(text)), english=english)
     if not any(ch.isalnum() for ch in text):
         return ""  # only marks left: nothing to say
     return end_sentence(text, keep_colon=True)

@@ -64,6 +64,13 @@ _PRODUCT_VERSION = re.compile(
 )
 
 
+# A date written out ("December 3, 2027") is one phrase too: its comma is not a clause end.
+_WRITTEN_DATE = re.compile(
+    rf"\b((?:{'|'.join(MONTHS)}|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?)"
+    r"\s\d{1,2}(?:st|nd|rd|th)?,\s\d{4})\b"
+)
+
+
 def _month_day(month: int, day: int) -> str | None:
     if 1 <= month <= 12 and 1 <= day <= 31:
         return f"{MONTHS[month - 1]} {day}"
@@ -186,6 +193,7 @@ def _zone(match: re.Match[str]) -> str:
 
 
 _RULES: list[Rule] = [
+    ((",",), _WRITTEN_DATE, lambda m: glue(m.group(1))),
     (("/",), _SLASH_DATE, _slash_date),
     (("/",), _CUED_DATE, _cued_date),
     (("/",), _MIXED_FRACTION, _mixed_fraction),
