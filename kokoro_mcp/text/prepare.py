@@ -6,6 +6,7 @@ import logging
 from collections.abc import Iterator
 
 from kokoro_mcp.text.characters import clean_characters, drop_icons
+from kokoro_mcp.text.chunking import FIRST_CHUNK_WORDS, MAX_CHARS, split_chunks
 from kokoro_mcp.text.code import CodeBlockMode
 from kokoro_mcp.text.markdown import iter_blocks
 from kokoro_mcp.text.numbers import mark_numbers, say_numbers
@@ -97,3 +98,19 @@ def prepare_text(
     technical tokens are removed, and code blocks are skipped silently.
     """
     return unglue(" ".join(iter_spoken_blocks(text, code_blocks=code_blocks, language=language)))
+
+
+def speakable_chunks(
+    text: str,
+    *,
+    code_blocks: CodeBlockMode = "placeholder",
+    language: str = "en",
+    first_chunk_words: int = FIRST_CHUNK_WORDS,
+    max_chars: int = MAX_CHARS,
+) -> Iterator[str]:
+    """The chunks the engine synthesizes, prepared lazily: the first one costs the same for a
+    sentence and for a megabyte. Exactly `split_chunks(prepare_text(text))`, except that no
+    chunk cuts inside a phrase the preparation made up ("staging dot example dot com")."""
+    _check_mode(code_blocks)  # now, not at the first next(): the caller's mistake, said early
+    blocks = iter_spoken_blocks(text, code_blocks=code_blocks, language=language)
+    return split_chunks(blocks, first_chunk_words=first_chunk_words, max_chars=max_chars)
