@@ -79,7 +79,7 @@ class Utterance:
         self.voice = voice
         self.speed = speed
         self.mode: Mode = mode
-        self.speakable = speakable  # the prepared text the engine reads
+        self.speakable = speakable  # checked to have words; the engine prepares it lazily
         self.created_at = time.monotonic()
         self.state: UtteranceState = "queued"
         self.error: str | None = None
