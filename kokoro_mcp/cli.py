@@ -101,6 +101,11 @@ def build_parser() -> argparse.ArgumentParser:
     say.add_argument("-o", "--output", type=Path, help="write a 24 kHz WAV instead of playing")
     say.add_argument("--device", help="output device index or name")
     say.add_argument("--audio-latency", type=float, help="seconds queued at the device")
+    say.add_argument(
+        "--show-text",
+        action="store_true",
+        help="print the chunks that would be spoken, one a line; no model, no audio",
+    )
 
     voices = commands.add_parser("voices", help="list the voices")
     _add_common(voices)
@@ -159,7 +164,8 @@ def _dispatch(args: argparse.Namespace) -> int:
     if command == "say":
         from kokoro_mcp.say import run_say
 
-        return run_say(settings, " ".join(args.text) if args.text else None, args.output)
+        text = " ".join(args.text) if args.text else None
+        return run_say(settings, text, args.output, show_text=args.show_text)
     if command == "voices":
         from kokoro_mcp.say import run_voices
 

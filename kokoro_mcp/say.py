@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
+from typing import TextIO
 
 from kokoro_mcp.config import Settings
 from kokoro_mcp.engine import Engine, create_engine
 from kokoro_mcp.errors import InvalidInputError
+from kokoro_mcp.text import CodeBlockMode, speakable_chunks
 from kokoro_mcp.wav import write_wav
 
 logger = logging.getLogger(__name__)
@@ -31,14 +33,41 @@ def read_text(text: str | None) -> str:
     )
 
 
-def run_say(settings: Settings, text: str | None, output: Path | None) -> int:
+def run_say(
+    settings: Settings, text: str | None, output: Path | None, *, show_text: bool = False
+) -> int:
     words = read_text(text)
     engine = create_engine(settings.engine, settings.model_dir)
     engine.code_blocks = settings.code_blocks
-    engine.check_voice(settings.voice)  # before the model loads: fail fast on typos
+    info = engine.check_voice(settings.voice)  # before the model loads: fail fast on typos
+    if show_text:
+        return print_chunks(words, language=info.language, code_blocks=engine.code_blocks)
     if output is not None:
         return _write(engine, settings, words, output)
     return _play(engine, settings, words)
+
+
+def print_chunks(
+    text: str,
+    *,
+    language: str = "en",
+    code_blocks: CodeBlockMode = "placeholder",
+    out: TextIO | None = None,
+) -> int:
+    """Print the chunks the engine would synthesize, one a line, exactly as it receives
+    them (before the model re-splits a chunk over its phoneme limit); no model, no audio.
+    `kokoro-mcp say --show-text`: shows why something is said the way it is."""
+    stream = sys.stdout if out is None else out
+    count = 0
+    for chunk in speakable_chunks(text, code_blocks=code_blocks, language=language):
+        print(chunk, file=stream)
+        count += 1
+    if count == 0:
+        raise InvalidInputError(
+            "nothing to say: the text is empty once markup and unspeakable characters are"
+            " removed. Pass plain sentences."
+        )
+    return 0
 
 
 def _write(engine: Engine, settings: Settings, text: str, output: Path) -> int:

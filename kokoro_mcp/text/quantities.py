@@ -185,7 +185,7 @@ _TIME_ZONES = {
     "BST": "British Summer Time",
 }  # fmt: skip
 # "7:45 a.m. ET": the zone is part of the time (and "a.m." does not end the sentence).
-_ZONE = re.compile(rf"(\d|\b[AaPp]\.?[Mm])\.?\s({'|'.join(_TIME_ZONES)})\b")
+_ZONE = re.compile(rf"(\d|(?<![A-Za-z])[AaPp]\.?[Mm])\.?\s({'|'.join(_TIME_ZONES)})\b")
 
 
 def _zone(match: re.Match[str]) -> str:
