@@ -47,33 +47,36 @@ def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
+def _is_value_char(char: str) -> bool:
+    return char.isalnum() or char in "._"
+
+
 def _one_line_change(old: str, new: str) -> str:
-    """ "timeout = 30" -> "timeout = 60": "changed timeout from 30 to 60"; else ""."""
-    old_words, new_words = old.split(), new.split()
+    """ "timeout = 30" -> "timeout = 60": "changed timeout from 30 to 60"; "sleep(0.5)" ->
+    "sleep(1.5)": "changed sleep from 0.5 to 1.5"; "" when the change is not that simple."""
+    limit = min(len(old), len(new))
     prefix = 0
-    while prefix < min(len(old_words), len(new_words)) and old_words[prefix] == new_words[prefix]:
+    while prefix < limit and old[prefix] == new[prefix]:
         prefix += 1
+    while prefix > 0 and _is_value_char(old[prefix - 1]):
+        prefix -= 1  # whole values: "30" -> "60", not "3" -> "6"
     suffix = 0
-    while (
-        suffix < min(len(old_words), len(new_words)) - prefix
-        and old_words[-1 - suffix] == new_words[-1 - suffix]
-    ):
+    while suffix < limit - prefix and old[-1 - suffix] == new[-1 - suffix]:
         suffix += 1
-    old_part = old_words[prefix : len(old_words) - suffix]
-    new_part = new_words[prefix : len(new_words) - suffix]
-    if not old_part or not new_part:
+    while suffix > 0 and _is_value_char(old[len(old) - suffix]):
+        suffix -= 1
+    old_value = old[prefix : len(old) - suffix].strip().rstrip(",;")
+    new_value = new[prefix : len(new) - suffix].strip().rstrip(",;")
+    if not old_value or not new_value:
         return ""
-    if len(old_part) > _MAX_VALUE_WORDS or len(new_part) > _MAX_VALUE_WORDS:
+    if max(len(old_value.split()), len(new_value.split())) > _MAX_VALUE_WORDS:
         return ""
-    head = " ".join(old_words[:prefix])
-    key = _KEY.search(head)
-    old_value, new_value = " ".join(old_part).rstrip(",;"), " ".join(new_part).rstrip(",;")
-    if key is None:
-        if prefix == 0 and len(old_part) == 1 and len(new_part) == 1:
-            return f"changed {old_value} to {new_value}"
-        return ""
-    name = key.group(1) or key.group(2)
-    return f"changed {name} from {old_value} to {new_value}"
+    key = _KEY.search(old[:prefix])
+    if key is not None:
+        return f"changed {key.group(1) or key.group(2)} from {old_value} to {new_value}"
+    if prefix == 0 and " " not in old_value + new_value:
+        return f"changed {old_value} to {new_value}"
+    return ""
 
 
 class _Hunk:
@@ -86,6 +89,8 @@ class _Hunk:
             change = _one_line_change(self.removed[0].strip(), self.added[0].strip())
             if change:
                 return change
+        if len(self.removed) == 1 and len(self.added) == 1:
+            return "changed 1 line"
         if self.removed and self.added:
             return f"{_plural(len(self.removed), 'line')} removed and {len(self.added)} added"
         if self.added:

@@ -81,7 +81,7 @@ def iter_blocks(segment: str, code_blocks: CodeBlockMode = "placeholder") -> Ite
             return
     lines, slots = _take_agent_blocks(segment.split("\n"))
     tokens = _parser().parse("\n".join(lines))
-    yield from _Walker(code_blocks, slots).walk(tokens)
+    yield from _Walker(code_blocks, slots, lines).walk(tokens)
 
 
 def _take_agent_blocks(lines: list[str]) -> tuple[list[str], list[str]]:
@@ -123,14 +123,17 @@ def _take_agent_blocks(lines: list[str]) -> tuple[list[str], list[str]]:
 class _Walker:
     """Walks the token stream once; a class only to share the table being read."""
 
-    def __init__(self, code_blocks: CodeBlockMode, slots: list[str]) -> None:
+    def __init__(self, code_blocks: CodeBlockMode, slots: list[str], lines: list[str]) -> None:
         self.code_blocks = code_blocks
         self.slots = slots
+        self.lines = lines
         self.rows: list[list[str]] = []
+        self.after_table: list[str] = []
 
     def walk(self, tokens: Sequence[Token]) -> Iterator[str]:
         item_start = False
         in_table = False
+        prose_row = False
         for token in tokens:
             kind = token.type
             if kind == "list_item_open":
@@ -154,13 +157,24 @@ class _Walker:
             elif kind == "html_block":
                 yield from self.html_block(token.content)
             elif kind == "table_open":
-                in_table, self.rows = True, []
+                in_table, self.rows, self.after_table = True, [], []
             elif kind == "tr_open":
                 self.rows.append([])
+                line = self.lines[token.map[0]] if token.map else "|"
+                prose_row = "|" not in line
+                if prose_row:
+                    # GFM runs a table on into a line without "|" ("That is all."): prose,
+                    # said after the table, not a row.
+                    self.after_table.append(line)
+            elif kind == "tr_close" and prose_row:
+                self.rows.pop()
+                prose_row = False
             elif kind == "table_close":
                 in_table = False
                 if self.rows:
                     yield from table_sentences(self.rows[0], self.rows[1:])
+                if self.after_table:
+                    yield from self.html_block("\n".join(self.after_table))
 
     def html_block(self, html: str) -> Iterator[str]:
         html = _strip_comments(html)

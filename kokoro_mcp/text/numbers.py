@@ -40,7 +40,8 @@ _VERSION_RANGE = re.compile(r"(?<=\d)\s?[-–]\s?(?=version\b)")
 _OR_LATER = re.compile(r"(?<![\w.])(\d+\.\d+)\+(?!\w)")  # "Python 3.10+"
 _POWER = re.compile(r"(?<=\w)\^(\d+)(?!\d)")
 _CLOCK_RANGE = re.compile(
-    r"(?<![\w:])(\d{1,2})\s?([AaPp])\.?[Mm]\.?\s?[-–]\s?(\d{1,2})\s?([AaPp])\.?[Mm]\.?(?!\w)"
+    r"(?<![\w:])(\d{1,2})\s?([AaPp])\.?[Mm]\.?\s?[-–]\s?(\d{1,2})\s?([AaPp])\.?[Mm]"
+    r"(?:\.(?!\s+[A-Z]|\s*$))?(?!\w)"  # "p.m." keeps a period that ends the sentence
 )
 _SCIENTIFIC = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)[eE]([+-]?)(\d{1,3})(?![\w.]|\.\d)")
 _RANGE = re.compile(
@@ -53,7 +54,7 @@ _DIMENSIONS = re.compile(r"(?<![\w.])(\d+)\s?[xX×]\s?(\d+)(?![\w.])")
 _MULTIPLIER = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)[xX×](?!\w)")
 UNIT = re.compile(
     r"(?<![\w.])(\d+(?:\.\d+)?)\s?(ms|µs|μs|us|ns|KB|kB|MB|GB|TB|PB|KiB|MiB|GiB|TiB|kHz|MHz|GHz"
-    r"|Hz|fps|rpm|tok/s)(?![\w/])"
+    r"|Hz|fps|rpm|tok/s|[KkMG]B/s|[MG]bps)(?![\w/])"
 )
 # Time units: attached ("1.3s", "2h"), or spaced where nothing else could be meant ("1.3 s.").
 _ATTACHED_UNIT = re.compile(
@@ -90,6 +91,12 @@ _UNITS = {
     "fps": "frames per second",
     "rpm": "RPM",
     "tok/s": "tokens per second",
+    "KB/s": "kilobytes per second",
+    "kB/s": "kilobytes per second",
+    "MB/s": "megabytes per second",
+    "GB/s": "gigabytes per second",
+    "Mbps": "megabits per second",
+    "Gbps": "gigabits per second",
     "s": "second",
     "sec": "second",
     "secs": "second",

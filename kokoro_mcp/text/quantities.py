@@ -43,13 +43,20 @@ _PHONE = re.compile(
     r"(?<![\w+(-])(?:(\+\d{1,3})[\s.-]?)?(?:\((\d{3})\)\s?|(\d{3})[\s.-])"
     r"(\d{3})[.-](\d{4})(?![\w-])"
 )
+_INTERNATIONAL_PHONE = re.compile(
+    r"(?<![\w+])\+(\d{1,3})[\s.-]?\(?(\d{3})\)?[\s.-]?(\d{3})[\s.-]?(\d{4})(?![\w-])"
+)
 _LOCAL_PHONE = re.compile(
     r"\b((?i:call|phone|tel|telephone|dial|fax|mobile|cell)\b[^\d\n]{0,12})(\d{3})-(\d{4})(?![\w-])"
 )
 _HOUR_RANGE = re.compile(
     r"(?<![\w:.-])(\d{1,2})(?::([0-5]\d))?\s?[-–]\s?(\d{1,2})(?::([0-5]\d))?"
-    r"\s?([AaPp])\.?[Mm]\.?(?!\w)"
+    r"\s?([AaPp])\.?[Mm](?:\.(?!\s+[A-Z]|\s*$))?(?!\w)"
 )
+# "5pm", "11 a.m." without minutes; "3m 12s", "1h 30m" durations.
+_HOUR_MERIDIEM = re.compile(r"(?<![\w:.–-])(\d{1,2})\s?([AaPp])\.?[Mm](\.?)(?!\w|\s?[–-]\s?\d)")
+_DURATION = re.compile(r"(?<![\w.])(\d+)([hm])\s?(\d+)([ms])(?!\w)")
+_DURATION_UNITS = {"h": "hour", "m": "minute", "s": "second"}
 _ORDINAL = re.compile(r"(?<![\w.,])(\d{1,6})(st|nd|rd|th)(?!\w)")
 _PRODUCTS = (
     "Python|Node|Node\\.js|Ruby|PHP|Perl|Java|Go|Rust|Swift|Kotlin|Scala|Elixir|Erlang|Dart"
@@ -60,7 +67,7 @@ _PRODUCTS = (
 )
 # "Python 3.12" is "Python three twelve", not "three point one two"; so is "3.11-3.12".
 _PRODUCT_VERSION = re.compile(
-    rf"\b({_PRODUCTS})\s(\d+)\.(\d+)(?:(\s?[-–]\s?|\sto\s)(\d+)\.(\d+))?(\+)?(?![\w.]|\.\d)"
+    rf"\b({_PRODUCTS})\s(\d+)\.(\d+)(?:(\s?[-–]\s?|\sto\s)(\d+)\.(\d+))?(\+)?(?!\w|\.\d)"
 )
 
 
@@ -140,6 +147,12 @@ def _phone(match: re.Match[str]) -> str:
     return glue(", ".join(groups))
 
 
+def _international_phone(match: re.Match[str]) -> str:
+    return glue(
+        ", ".join(["plus " + _digits(match.group(1))] + [_digits(g) for g in match.groups()[1:]])
+    )
+
+
 def _local_phone(match: re.Match[str]) -> str:
     return match.group(1) + glue(f"{_digits(match.group(2))}, {_digits(match.group(3))}")
 
@@ -156,6 +169,24 @@ def ordinal_words(number: int) -> str:
     from num2words import num2words  # type: ignore[import-untyped]  # ~25 ms: imported late
 
     return str(num2words(number, to="ordinal"))
+
+
+def _hour_meridiem(match: re.Match[str]) -> str:
+    spoken = glue(f"{match.group(1)} {match.group(2).upper()}M")
+    # "11 a.m." keeps its final period only where it ends the sentence.
+    rest = match.string[match.end() : match.end() + 2].lstrip()
+    return spoken + "." if match.group(3) and (not rest or rest[0].isupper()) else spoken
+
+
+def _duration(match: re.Match[str]) -> str:
+    first, first_unit, second, second_unit = match.groups()
+    if (first_unit, second_unit) not in (("h", "m"), ("m", "s")):
+        return match.group()
+    words = [
+        f"{number} {_DURATION_UNITS[unit]}{'' if number == '1' else 's'}"
+        for number, unit in ((first, first_unit), (second, second_unit))
+    ]
+    return glue(" ".join(words))
 
 
 def _ordinal(match: re.Match[str]) -> str:
@@ -200,9 +231,12 @@ _RULES: list[Rule] = [
     (("/",), _FRACTION_OF, _fraction_of),
     (("/",), _SCORE, _score),
     (tuple(_VULGAR), _VULGAR_FRACTION, _vulgar),
+    (("+",), _INTERNATIONAL_PHONE, _international_phone),
     (("-", "."), _PHONE, _phone),
     (("-",), _LOCAL_PHONE, _local_phone),
     (("-", "–"), _HOUR_RANGE, _hour_range),
+    (("m", "M"), _HOUR_MERIDIEM, _hour_meridiem),
+    (("h", "m"), _DURATION, _duration),
     (("st", "nd", "rd", "th"), _ORDINAL, _ordinal),
     (("T",), _ZONE, _zone),
     (("B", "Hz", "s", "fps", "rpm"), UNIT, say_unit),

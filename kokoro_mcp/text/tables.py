@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from kokoro_mcp.text.characters import say_icons
+from kokoro_mcp.text.characters import drop_icons, say_icons
 
 MAX_TABLE_ROWS = 8
 
 
 def table_sentences(header: list[str], body: list[list[str]]) -> Iterator[str]:
     """One sentence per row (at most MAX_TABLE_ROWS), each cell named by its column."""
-    header = [say_icons(cell) for cell in header]
+    # An icon heading a column names nothing ("✓"): its cells are said on their own.
+    header = [" ".join(drop_icons(cell).split()) for cell in header]
     if not body:
         yield ", ".join(cell for cell in header if cell)
         return

@@ -77,7 +77,7 @@ _DOTFILE = re.compile(
 )
 # "all .py files": an extension on its own, not a full stop glued to the word before.
 _BARE_EXTENSION = re.compile(
-    rf"(?<![\w.])\.({_EXTENSION_PATTERN})(?![\w.-]|\.\w)(?=[\s,;:)]|$)", re.IGNORECASE
+    rf"(?<![\w.])\.({_EXTENSION_PATTERN})(?=[\s,;:)]|\.(?:\s|$)|$)", re.IGNORECASE
 )
 _BARE_PATHS = {"/": "slash", "~/": "home folder", "\\": "backslash", "./": "this folder"}
 _TLDS = (  # noqa: SIM905
@@ -141,8 +141,16 @@ def say_domain(host: str) -> str:
     return " dot ".join(part for part in host.lower().split(".") if part)
 
 
+def _balance_parens(core: str, trail: str) -> tuple[str, str]:
+    """ "https://x.org/a_(b))." -> core ".../a_(b)", trail ").": a URL keeps its own ")"."""
+    while trail.startswith(")") and core.count("(") > core.count(")"):
+        core, trail = core + ")", trail[1:]
+    return core, trail
+
+
 def _url(match: re.Match[str]) -> str:
     _, core, trail = _split_punct(match.group())
+    core, trail = _balance_parens(core, trail)
     rest = re.sub(r"^[a-z]+://", "", core, flags=re.IGNORECASE)
     host = re.split(r"[/?#]", rest, maxsplit=1)[0].rsplit("@", 1)[-1]
     host, _, port = host.partition(":")
@@ -208,8 +216,22 @@ def say_extension(extension: str) -> str:
     return EXTENSIONS.get(lower, lower)
 
 
+_WHEEL_STEM = re.compile(r"([A-Za-z0-9_.]+?)-(\d+(?:\.\d+)*)(?:-[\w.]+)*")
+
+
+def _wheel(stem: str) -> str | None:
+    """ "kokoro_mcp-0.2.0-py3-none-any": "kokoro mcp 0 point 2 point 0" (tags aren't said)."""
+    match = _WHEEL_STEM.fullmatch(stem)
+    if match is None:
+        return None
+    name = " ".join(_say_pieces(re.split(r"[_.]", match.group(1))))
+    return f"{name} {' point '.join(match.group(2).split('.'))} wheel"
+
+
 def _filename(match: re.Match[str]) -> str:
     stem = match.group(1)
+    if match.group(2).lower() == "whl" and (wheel := _wheel(stem)) is not None:
+        return glue(wheel)
     if stem.isupper():
         stem = stem.lower()  # README, LICENSE: words, not letters
     name = " dot ".join(_say_pieces(stem.split(".")))
@@ -217,18 +239,29 @@ def _filename(match: re.Match[str]) -> str:
     return f"{spoken}, line {match.group(3)}" if match.group(3) else spoken
 
 
+MAX_IDENTIFIER_PARTS = 8
+
+
+def _few(parts: list[str]) -> list[str]:
+    """An identifier of many parts is a runaway token: its first parts and a count."""
+    if len(parts) <= MAX_IDENTIFIER_PARTS:
+        return parts
+    logger.info("read an identifier of %d parts by its first 3", len(parts))
+    return [*parts[:3], f"and {len(parts) - 3} more parts"]
+
+
 def _dotted(match: re.Match[str]) -> str:
     parts = match.group().split(".")
     if all(len(part) == 1 for part in parts):
         return match.group()  # an initialism such as U.S.A
-    return glue(" dot ".join(parts))
+    return glue(" dot ".join(_few(parts)))
 
 
 def _snake(match: re.Match[str]) -> str:
     words = [w for w in match.group().split("_") if w]
     if all(w.isupper() or w.isdigit() for w in words) and any(len(w) > 3 for w in words):
         words = [w.lower() for w in words]  # SCREAMING_SNAKE: words, not letters
-    return " ".join(_say_pieces(words))
+    return " ".join(_few(_say_pieces(words)))
 
 
 def _camel(match: re.Match[str]) -> str:
