@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 
 from kokoro_mcp.text.characters import clean_characters, drop_icons
@@ -27,10 +28,37 @@ from kokoro_mcp.text.technical import say_technical, shorten_technical
 logger = logging.getLogger(__name__)
 
 
+# A long block with this few letters is data, not prose (50 KB of "1.2.1.2." or of
+# brackets): a hundred rule passes over it would cost ~1 s, and none would help a listener.
+DATA_BLOCK_CHARS = 2_000
+DATA_LETTER_SHARE = 0.3
+_LETTER = re.compile(r"[^\W\d_]")
+_NOT_SAID = re.compile(r"[^\w\s.,;:!?'%$€£-]+|_+")
+
+
+def _is_data(block: str) -> bool:
+    if len(block) < DATA_BLOCK_CHARS:
+        return False
+    letters = len(_LETTER.findall(block))
+    return letters < DATA_LETTER_SHARE * len(block)
+
+
+def _say_data(block: str, english: bool) -> str:
+    """A data block, cheaply: only words and numbers, long tokens shortened (logged)."""
+    logger.info("read a %d-character block of data without the text rules", len(block))
+    text = _NOT_SAID.sub(" ", block)
+    text = cap_long_words(tidy_punctuation(text), english=english)
+    if not any(ch.isalnum() for ch in text):
+        return ""
+    return end_sentence(text, keep_colon=True)
+
+
 def prepare_block(block: str, *, english: bool = True) -> str:
     """One block (paragraph, heading, list item...) to one or more spoken sentences; the
     words of each expansion are glued (see rules.GLUE)."""
     text = drop_icons(block)
+    if _is_data(text):
+        return _say_data(text, english)
     if english:
         text = shorten_runaways(text)
         text = say_abbreviations(text)

@@ -48,7 +48,7 @@ def _bracket_spans(text: str) -> list[tuple[int, int]]:
 def _describe_json(source: str) -> str | None:
     try:
         value = json.loads(source)
-    except ValueError:
+    except (ValueError, RecursionError):  # deep nesting: not worth describing either
         return None
     if isinstance(value, dict):
         count = len(value)

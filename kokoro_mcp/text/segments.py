@@ -18,13 +18,18 @@ from collections.abc import Iterator
 
 FIRST_SEGMENT_CHARS = 256
 SEGMENT_CHARS = 8_192
-# Past this, cut at the next line boundary even where a block could go on (a huge table,
-# a paragraph of a thousand lines): a piece of it read without context beats a long wait.
-FORCED_CUT_CHARS = 32_768
+# Past this many times the target, cut at the next line boundary even where a block could
+# go on (a huge table, a paragraph of a thousand lines): a piece of it read without
+# context beats a wait that grows with the reply.
+FORCED_CUT_FACTOR = 4
+MIN_FORCED_CUT_CHARS = 4_096
 LINE_CHARS = 16_384  # a longer line is cut at a sentence end, else a space
 
 _FENCE = re.compile(r"[ \t]*(?:>[ \t]?)*(`{3,}|~{3,})")
 _SENTENCE_GAP = re.compile(r"[.!?]\s+(?=\S)")
+# A line that starts a new top-level block even without a blank line before it: a list
+# item or a heading. Each is said on its own anyway, so a cut before one changes nothing.
+_BLOCK_START = re.compile(r"(?:[-*+]|\d{1,9}[.)])[ \t]|#{1,6}[ \t]")
 
 
 def _long_line_pieces(line: str) -> Iterator[str]:
@@ -84,11 +89,11 @@ def iter_segments(text: str) -> Iterator[str]:
             continue
         if fences.update(line) or not _starts_block(text, end):
             pass  # never cut inside a fence, nor before what may continue a list item
-        elif not line.strip() and pos - start >= target:
+        elif end - start >= target and (not line.strip() or _BLOCK_START.match(text, end)):
             yield text[start:end]
             start = end
             target = min(SEGMENT_CHARS, target * 2)
-        elif end - start >= FORCED_CUT_CHARS:
+        elif end - start >= max(FORCED_CUT_FACTOR * target, MIN_FORCED_CUT_CHARS):
             yield text[start:end]
             start = end
         pos = end
