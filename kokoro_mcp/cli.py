@@ -122,6 +122,11 @@ def build_parser() -> argparse.ArgumentParser:
         _add_common(control, verb)
         if verb == "status":
             control.add_argument("--json", action="store_true", help="print the full status")
+    say.add_argument(
+        "--show-text",
+        action="store_true",
+        help="print the chunks that would be spoken, one a line; no model, no audio",
+    )
 
     voices = commands.add_parser("voices", help="list the voices")
     _add_common(voices, "voices")
@@ -184,13 +189,14 @@ def _dispatch(args: argparse.Namespace) -> int:
             return control.kill()
         return control.act(verb)
     if command == "say":
-        if settings.daemon and args.output is None:
+        if settings.daemon and args.output is None and not args.show_text:
             from kokoro_mcp.client.say import say
 
             return say(settings, args.text or [], {"no_wait": args.no_wait})
         from kokoro_mcp.say import run_say
 
-        return run_say(settings, " ".join(args.text) if args.text else None, args.output)
+        text = " ".join(args.text) if args.text else None
+        return run_say(settings, text, args.output, show_text=args.show_text)
     if command == "voices":
         from kokoro_mcp.say import run_voices
 

@@ -7,6 +7,7 @@ import logging
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TextIO
 
 from kokoro_mcp.config import Settings
 from kokoro_mcp.engine import Engine, create_engine
@@ -14,6 +15,7 @@ from kokoro_mcp.engine.base import AudioArray
 from kokoro_mcp.errors import InvalidInputError, OutputFileError
 from kokoro_mcp.output_path import OutputTarget, check_output_path, open_stdout
 from kokoro_mcp.stdout_guard import StdoutGuard
+from kokoro_mcp.text import CodeBlockMode, speakable_chunks
 from kokoro_mcp.wav import stream_wav, write_wav
 
 logger = logging.getLogger(__name__)
@@ -36,16 +38,43 @@ def read_text(text: str | None) -> str:
     )
 
 
-def run_say(settings: Settings, text: str | None, output: Path | str | None) -> int:
+def run_say(
+    settings: Settings, text: str | None, output: Path | str | None, *, show_text: bool = False
+) -> int:
     words = read_text(text)
     # Before anything heavy: a path we must not write is refused at once, nothing touched.
     target = None if output is None else check_output_path(output)
     engine = create_engine(settings.engine, settings.model_dir)
     engine.code_blocks = settings.code_blocks
-    engine.check_voice(settings.voice)  # before the model loads: fail fast on typos
+    info = engine.check_voice(settings.voice)  # before the model loads: fail fast on typos
+    if show_text:
+        return print_chunks(words, language=info.language, code_blocks=settings.code_blocks)
     if target is not None:
         return _write(engine, settings, words, target)
     return _play(engine, settings, words)
+
+
+def print_chunks(
+    text: str,
+    *,
+    language: str = "en",
+    code_blocks: CodeBlockMode = "placeholder",
+    out: TextIO | None = None,
+) -> int:
+    """Print the chunks the engine would synthesize, one a line, exactly as it receives
+    them (before the model re-splits a chunk over its phoneme limit); no model, no audio.
+    `kokoro-mcp say --show-text`: shows why something is said the way it is."""
+    stream = sys.stdout if out is None else out
+    count = 0
+    for chunk in speakable_chunks(text, code_blocks=code_blocks, language=language):
+        print(chunk, file=stream)
+        count += 1
+    if count == 0:
+        raise InvalidInputError(
+            "nothing to say: the text is empty once markup and unspeakable characters are"
+            " removed. Pass plain sentences."
+        )
+    return 0
 
 
 def _write(engine: Engine, settings: Settings, text: str, target: OutputTarget) -> int:

@@ -226,6 +226,7 @@ class Speaker:
                 notify=self._events.put,
                 owner=owner,
                 client=client or owner,
+                code_blocks=code_blocks or self.code_blocks,
             )
             self._next_id += 1
             if mode == "interrupt":
@@ -335,15 +336,17 @@ class Speaker:
                 f"voice {voice!r} speaks {info.language_name}, which this install cannot"
                 f" pronounce; use a voice for {supported_language_names()}, e.g. af_heart"
             )
-        from kokoro_mcp.text import prepare_text
+        from kokoro_mcp.text import speakable_chunks
 
-        speakable = prepare_text(text, code_blocks=code_blocks, language=info.language)
-        if not speakable.strip():
+        # Only the first chunk is prepared here (its cost doesn't grow with the text); the
+        # engine prepares the rest lazily as it speaks.
+        chunks = speakable_chunks(text, code_blocks=code_blocks, language=info.language)
+        if next(chunks, None) is None:
             raise InvalidInputError(
                 "nothing to say: the text is empty once markup and unspeakable characters are"
                 " removed. Pass plain sentences."
             )
-        return speakable
+        return text
 
     def _live_locked(self) -> list[Utterance]:
         return [*self._active, *self._queue]
@@ -436,7 +439,8 @@ class Speaker:
                 utterance.voice,
                 utterance.speed,
                 cancelled=stale,
-                prepare=False,
+                prepare=True,
+                code_blocks=utterance.code_blocks,
             )
             for chunk in chunks:
                 samples = np.ascontiguousarray(chunk.samples, dtype=np.float32).reshape(-1)

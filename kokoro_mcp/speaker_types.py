@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from kokoro_mcp.audio import AudioStatus, PlaybackToken
+from kokoro_mcp.text.markdown import CodeBlockMode
 
 logger = logging.getLogger(__name__)
 
@@ -84,15 +85,17 @@ class Utterance:
         notify: Callable[[Utterance], None],
         owner: str = LOCAL_OWNER,
         client: str = LOCAL_OWNER,
+        code_blocks: CodeBlockMode = "placeholder",
     ) -> None:
         self.id = id
         self.owner = owner  # whose `interrupt` may replace it
         self.client = client  # shown in status
+        self.code_blocks: CodeBlockMode = code_blocks
         self.text = text
         self.voice = voice
         self.speed = speed
         self.mode: Mode = mode
-        self.speakable = speakable  # the prepared text the engine reads
+        self.speakable = speakable  # checked to have words; the engine prepares it lazily
         self.created_at = time.monotonic()
         self.state: UtteranceState = "queued"
         self.error: str | None = None
