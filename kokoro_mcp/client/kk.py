@@ -56,6 +56,8 @@ commands:
   kill            stop the daemon (alias: stop-daemon)
   voices          list the voices
   daemon          run the daemon in the foreground (logs to stderr)
+  hook claude-code        speak a Claude Code hook's payload (see `hook install`)
+  hook install claude-code [--user|--project] [--uninstall]
 
 options (before or after the command):
   -v, --voice VOICE   e.g. af_heart, bm_george (default: $KOKORO_MCP_VOICE or af_heart)
@@ -145,6 +147,10 @@ def _looks_numeric(item: str) -> bool:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else list(argv)
+    if args[:1] == ["hook"]:  # kk hook claude-code | kk hook install claude-code ...
+        from kokoro_mcp.cli import main as cli_main
+
+        return cli_main(args)
     try:
         invocation = parse(args)
         return run(invocation)
