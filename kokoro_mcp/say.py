@@ -5,18 +5,23 @@ from __future__ import annotations
 import contextlib
 import logging
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from kokoro_mcp.config import Settings
 from kokoro_mcp.engine import Engine, create_engine
 from kokoro_mcp.engine.base import AudioArray
-from kokoro_mcp.errors import InvalidInputError, OutputFileError
+from kokoro_mcp.errors import AudioDeviceError, InvalidInputError, KokoroError, OutputFileError
+from kokoro_mcp.limits import DEFAULT_AUDIO_LATENCY
 from kokoro_mcp.output_path import OutputTarget, check_output_path, open_stdout
 from kokoro_mcp.stdout_guard import StdoutGuard
 from kokoro_mcp.text import CodeBlockMode, speakable_chunks
 from kokoro_mcp.wav import stream_wav, write_wav
+
+if TYPE_CHECKING:
+    from kokoro_mcp.speaker_types import Utterance
 
 logger = logging.getLogger(__name__)
 
@@ -103,8 +108,6 @@ def _write_stdout(chunks: Iterator[AudioArray]) -> float:
 
 
 def _play(engine: Engine, settings: Settings, text: str) -> int:
-    from kokoro_mcp.speaker import speak_blocking
-
     speak_blocking(
         engine,
         text,
@@ -122,3 +125,47 @@ def run_voices(settings: Settings) -> int:
         note = "" if voice.supported else "  (language not supported here)"
         print(f"{voice.name:<14} {voice.language:<6} {voice.gender:<7} {voice.language_name}{note}")
     return 0
+
+
+def speak_blocking(
+    engine: Engine,
+    text: str,
+    *,
+    voice: str = "af_heart",
+    speed: float = 1.0,
+    device: str | int | None = None,
+    latency: float | str = DEFAULT_AUDIO_LATENCY,
+    audio_timeout: float = 3.0,
+) -> Utterance:
+    """Speak `text` once and return when it has been heard (for `kokoro-mcp say`).
+
+    Raises AudioDeviceError (pointing to `--output`) when no output device opens within
+    `audio_timeout`, and the utterance's error when synthesis fails.
+    """
+    from kokoro_mcp.speaker import Speaker
+
+    speaker = Speaker(
+        engine,
+        device=device,
+        latency=latency,
+        default_voice=voice,
+        default_speed=speed,
+        check_model_files=False,
+    )
+    speaker.start()
+    try:
+        if not speaker.wait_audio(audio_timeout):
+            audio = speaker.status().audio
+            raise AudioDeviceError(
+                f"no audio output: {audio.problem or 'the output device did not open'}."
+                " To write the speech to a file instead, use --output FILE.wav."
+            )
+        utterance = speaker.speak(text, voice, speed)
+        utterance.wait()
+        if utterance.state == "failed":
+            raise KokoroError(utterance.error or "speech failed")
+        # "done" means handed to the device: let its last buffer reach the speaker.
+        time.sleep((speaker.player.status().latency or DEFAULT_AUDIO_LATENCY) + 0.1)
+        return utterance
+    finally:
+        speaker.close()

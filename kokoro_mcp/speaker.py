@@ -12,11 +12,12 @@ synthesis thread checks the same before pushing, so no stale chunk is ever playe
 from __future__ import annotations
 
 import collections
+import itertools
 import logging
 import queue
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Literal
 
 import numpy as np
@@ -26,7 +27,6 @@ from kokoro_mcp.audio.default_output import DefaultOutputProbe
 from kokoro_mcp.engine.base import Engine, VoiceInfo, validate_speed
 from kokoro_mcp.engine.voices import supported_language_names
 from kokoro_mcp.errors import (
-    AudioDeviceError,
     InvalidInputError,
     KokoroError,
     ModelError,
@@ -53,7 +53,6 @@ __all__ = [
     "SpeakerStatus",
     "Utterance",
     "UtteranceInfo",
-    "speak_blocking",
 ]
 
 MAX_AHEAD_SECONDS = 15.0  # synthesized-but-unplayed audio the synthesis thread may build up
@@ -192,7 +191,7 @@ class Speaker:
             raise InvalidInputError(f"mode must be 'interrupt' or 'queue', got {mode!r}")
         voice = self.default_voice if voice is None else voice
         speed = validate_speed(self.default_speed if speed is None else speed)
-        speakable = self._prepare(text, voice, code_blocks or self.code_blocks)
+        prepared = self._prepare(text, voice, code_blocks or self.code_blocks)
         if self._engine_error is not None:
             raise ModelError(f"the speech model failed to load: {self._engine_error}")
         with self._lock:
@@ -220,13 +219,11 @@ class Speaker:
                 voice,
                 speed,
                 mode,
-                speakable=speakable,
+                prepared=prepared,
                 generation=self._generation,
                 sample_rate=self.sample_rate,
-                notify=self._events.put,
                 owner=owner,
                 client=client or owner,
-                code_blocks=code_blocks or self.code_blocks,
             )
             self._next_id += 1
             if mode == "interrupt":
@@ -327,7 +324,7 @@ class Speaker:
 
     # -- internals shared by the public methods (caller holds self._lock) -----------------------
 
-    def _prepare(self, text: str, voice: str, code_blocks: CodeBlockMode) -> str:
+    def _prepare(self, text: str, voice: str, code_blocks: CodeBlockMode) -> Iterator[str]:
         if not isinstance(text, str) or not text.strip():
             raise InvalidInputError("text is empty: pass the sentences to speak")
         info = self.engine.check_voice(voice)
@@ -338,15 +335,16 @@ class Speaker:
             )
         from kokoro_mcp.text import speakable_chunks
 
-        # Only the first chunk is prepared here (its cost doesn't grow with the text); the
-        # engine prepares the rest lazily as it speaks.
+        # The Speaker owns preparation: only the first chunk is prepared here (its cost does not
+        # grow with the text); the synthesis thread pulls the rest as it speaks.
         chunks = speakable_chunks(text, code_blocks=code_blocks, language=info.language)
-        if next(chunks, None) is None:
+        first = next(chunks, None)
+        if first is None:
             raise InvalidInputError(
                 "nothing to say: the text is empty once markup and unspeakable characters are"
                 " removed. Pass plain sentences."
             )
-        return text
+        return itertools.chain([first], chunks)
 
     def _live_locked(self) -> list[Utterance]:
         return [*self._active, *self._queue]
@@ -434,13 +432,8 @@ class Speaker:
             return self._is_stale(utterance)
 
         try:
-            chunks = self.engine.stream(
-                utterance.speakable,
-                utterance.voice,
-                utterance.speed,
-                cancelled=stale,
-                prepare=True,
-                code_blocks=utterance.code_blocks,
+            chunks = self.engine.synthesize(
+                utterance.prepared, utterance.voice, utterance.speed, cancelled=stale
             )
             for chunk in chunks:
                 samples = np.ascontiguousarray(chunk.samples, dtype=np.float32).reshape(-1)
@@ -490,33 +483,24 @@ class Speaker:
     # -- monitor thread --------------------------------------------------------------------------
 
     def _monitor_loop(self) -> None:
-        closing = False
-        while not closing:
-            changed: dict[int, Utterance] = {}
+        """Turn what the callback did into utterance progress; events only wake it sooner."""
+        while True:
             with self._lock:
                 busy = bool(self._active)
             try:
                 item = self._events.get(timeout=PROGRESS_POLL_SECONDS if busy else 1.0)
-                while True:
-                    if item is None:
-                        closing = True
-                    else:
-                        changed[item.id] = item
+                while item is not None:
                     item = self._events.get_nowait()
+                return  # None: the Speaker is closing
             except queue.Empty:
                 pass
-            for utterance in self._track_playback():
-                changed[utterance.id] = utterance
-            for utterance in changed.values():
-                utterance._fire()
+            self._track_playback()
 
-    def _track_playback(self) -> list[Utterance]:
+    def _track_playback(self) -> None:
         """Copy what the callback did (tokens) into the utterances; finish those played out."""
-        changed: list[Utterance] = []
         with self._lock:
             for utterance in list(self._active):
                 token = utterance.token
-                before = (utterance.state, utterance.chunks_played)
                 if token.first_sample_at is not None and utterance.time_to_first_audio is None:
                     ttfa = token.first_sample_at - utterance.created_at
                     utterance.time_to_first_audio = ttfa
@@ -527,9 +511,6 @@ class Speaker:
                 if token.ended and not utterance.finished:
                     utterance._finish("done")
                     self._active.remove(utterance)
-                if (utterance.state, utterance.chunks_played) != before:
-                    changed.append(utterance)
-        return changed
 
 
 def _waiting_by_client(waiting: Sequence[Utterance]) -> tuple[tuple[str, int], ...]:
@@ -537,45 +518,3 @@ def _waiting_by_client(waiting: Sequence[Utterance]) -> tuple[tuple[str, int], .
     for utterance in waiting:
         counts[utterance.client] = counts.get(utterance.client, 0) + 1
     return tuple(counts.items())
-
-
-def speak_blocking(
-    engine: Engine,
-    text: str,
-    *,
-    voice: str = "af_heart",
-    speed: float = 1.0,
-    device: str | int | None = None,
-    latency: float | str = DEFAULT_AUDIO_LATENCY,
-    audio_timeout: float = 3.0,
-) -> Utterance:
-    """Speak `text` once and return when it has been heard (for `kokoro-mcp say`).
-
-    Raises AudioDeviceError (pointing to `--output`) when no output device opens within
-    `audio_timeout`, and the utterance's error when synthesis fails.
-    """
-    speaker = Speaker(
-        engine,
-        device=device,
-        latency=latency,
-        default_voice=voice,
-        default_speed=speed,
-        check_model_files=False,
-    )
-    speaker.start()
-    try:
-        if not speaker.wait_audio(audio_timeout):
-            audio = speaker.status().audio
-            raise AudioDeviceError(
-                f"no audio output: {audio.problem or 'the output device did not open'}."
-                " To write the speech to a file instead, use --output FILE.wav."
-            )
-        utterance = speaker.speak(text, voice, speed)
-        utterance.wait()
-        if utterance.state == "failed":
-            raise KokoroError(utterance.error or "speech failed")
-        # "done" means handed to the device: let its last buffer reach the speaker.
-        time.sleep((speaker.player.status().latency or DEFAULT_AUDIO_LATENCY) + 0.1)
-        return utterance
-    finally:
-        speaker.close()

@@ -1,22 +1,23 @@
-"""What the Speaker hands out: utterance handles and status snapshots (no MCP in sight)."""
+"""What the Speaker hands out: utterance handles and status snapshots (no MCP in sight).
+
+Modes come from the settings and states from the result models, so each is named once."""
 
 from __future__ import annotations
 
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
 from kokoro_mcp.audio import AudioStatus, PlaybackToken
-from kokoro_mcp.text.markdown import CodeBlockMode
+from kokoro_mcp.config import MODES, Mode
+from kokoro_mcp.results import PlayerState as State
 
 logger = logging.getLogger(__name__)
 
-Mode = Literal["interrupt", "queue"]
-MODES: tuple[Mode, ...] = ("interrupt", "queue")
-State = Literal["idle", "loading", "playing", "paused", "error"]
+__all__ = ["MODES", "Mode", "State"]
 UtteranceState = Literal["queued", "synthesizing", "playing", "done", "stopped", "failed"]
 FINAL_STATES: frozenset[str] = frozenset({"done", "stopped", "failed"})
 PREVIEW_CHARS = 80
@@ -64,9 +65,6 @@ class SpeakerStatus:
     model_problem: str | None = None
 
 
-Listener = Callable[["Utterance"], None]
-
-
 class Utterance:
     """Handle for one `speak()` request. The Speaker's threads update it; anyone may read it,
     `wait()` for it, or listen to it."""
@@ -79,23 +77,21 @@ class Utterance:
         speed: float,
         mode: Mode,
         *,
-        speakable: str,
+        prepared: Iterator[str],
         generation: int,
         sample_rate: int,
-        notify: Callable[[Utterance], None],
         owner: str = LOCAL_OWNER,
         client: str = LOCAL_OWNER,
-        code_blocks: CodeBlockMode = "placeholder",
     ) -> None:
         self.id = id
         self.owner = owner  # whose `interrupt` may replace it
         self.client = client  # shown in status
-        self.code_blocks: CodeBlockMode = code_blocks
         self.text = text
         self.voice = voice
         self.speed = speed
         self.mode: Mode = mode
-        self.speakable = speakable  # checked to have words; the engine prepares it lazily
+        # Speakable chunks, prepared lazily as the synthesis thread pulls them.
+        self.prepared = prepared
         self.created_at = time.monotonic()
         self.state: UtteranceState = "queued"
         self.error: str | None = None
@@ -106,10 +102,7 @@ class Utterance:
         self.time_to_first_audio: float | None = None
         self.token = PlaybackToken(id, generation)
         self._sample_rate = sample_rate
-        self._notify = notify
         self._done = threading.Event()
-        self._listeners: list[Listener] = []
-        self._listeners_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"<Utterance {self.id} {self.state} {preview(self.text, 30)!r}>"
@@ -138,14 +131,6 @@ class Utterance:
         """Block until the utterance is done, stopped or failed; False on timeout."""
         return self._done.wait(timeout)
 
-    def add_listener(self, fn: Listener) -> None:
-        """Call `fn(self)` from a Speaker worker thread on every progress or state change
-        (once more right away if it has already finished)."""
-        with self._listeners_lock:
-            self._listeners.append(fn)
-        if self.finished:
-            self._notify(self)
-
     def info(self) -> UtteranceInfo:
         return UtteranceInfo(
             id=self.id,
@@ -172,12 +157,3 @@ class Utterance:
         if state != "done":
             self.token.cancelled = True
         self._done.set()
-
-    def _fire(self) -> None:
-        with self._listeners_lock:
-            listeners = list(self._listeners)
-        for fn in listeners:
-            try:
-                fn(self)
-            except Exception:
-                logger.exception("utterance listener %r failed", fn)

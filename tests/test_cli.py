@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from kokoro_mcp.wav import read_wav
 from tests.asr import transcribe, word_error_rate
+from tests.wav_files import read_wav
 
 pytest_plugins = ["tests.model_fixtures"]
 

@@ -20,7 +20,8 @@ from kokoro_mcp.audio.default_output import (
 )
 from kokoro_mcp.engine.tone import ToneEngine
 from kokoro_mcp.errors import AudioDeviceError
-from kokoro_mcp.speaker import Speaker, speak_blocking
+from kokoro_mcp.say import speak_blocking
+from kokoro_mcp.speaker import Speaker
 from tests import pulse
 from tests.waiting import wait_until
 
