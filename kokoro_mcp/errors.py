@@ -11,7 +11,15 @@ KokoroError                       errors.py
 ├── AudioDeviceError              no usable output device, or it went away
 │   └── DeviceUnavailable         audio/devices.py: with `problem` and `hint` apart
 ├── QueueFullError                the queue is at its configured bound
-└── SynthesisInterrupted          a model call abandoned because its speech was stopped
+├── SynthesisInterrupted          a model call abandoned because its speech was stopped
+├── OutputFileError               an output path we must not or could not write
+├── SettingsFileError             hooks/settings.py: Claude Code's settings.json unusable
+├── RuntimeDirError               ipc/paths.py: the daemon's private folder is not private
+├── DaemonRunningError            daemon/process.py: another daemon holds the lock
+└── DaemonError                   ipc/protocol.py: the daemon cannot be reached or started
+    ├── DaemonNotRunning          ipc/connection.py: nobody listens on the socket
+    ├── DaemonGoneError           the connection closed before the answer came
+    └── ProtocolError             a message that does not follow the protocol
 ```
 
 The CLI prints one as a single line and exits 1 (with `--debug`, the traceback and, through

@@ -12,6 +12,9 @@ import pytest
 
 import kokoro_mcp.audio.devices
 import kokoro_mcp.config
+import kokoro_mcp.daemon.process
+import kokoro_mcp.hooks.settings
+import kokoro_mcp.ipc.connection
 from kokoro_mcp import errors
 from kokoro_mcp.engine.tone import ToneEngine
 from kokoro_mcp.speaker import Speaker
@@ -103,7 +106,11 @@ def _tree(text: str) -> dict[str, str | None]:
 
 
 def _real_tree() -> dict[str, str | None]:
+    # Errors defined beside what raises them: import those modules so their classes exist.
     assert kokoro_mcp.config.ConfigError and kokoro_mcp.audio.devices.DeviceUnavailable
+    assert kokoro_mcp.daemon.process.DaemonRunningError
+    assert kokoro_mcp.hooks.settings.SettingsFileError
+    assert kokoro_mcp.ipc.connection.DaemonNotRunning
     parents: dict[str, str | None] = {errors.KokoroError.__name__: None}
     todo = [errors.KokoroError]
     while todo:
