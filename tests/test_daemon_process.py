@@ -372,7 +372,8 @@ def test_launch_problems_name_the_setting_or_the_log() -> None:
 @pytest.mark.model
 def test_a_missing_model_is_reported_through_the_daemon_with_the_fix() -> None:
     with DaemonHome() as home:
-        env = {"KOKORO_MCP_ENGINE": "onnx", "KOKORO_MCP_MODEL_DIR": "/nonexistent/models"}
+        env = {"KOKORO_MCP_ENGINE": "onnx", "KOKORO_MCP_MODEL_DIR": "/nonexistent/models",
+               "KOKORO_MCP_AUTO_INSTALL": "0"}  # fmt: skip
         broken = kk(home, "say", "hi", env=env)
         assert broken.returncode == 1, broken
         assert "kokoro-mcp model install" in broken.stderr, broken.stderr

