@@ -1,4 +1,5 @@
-"""Command line: `kokoro-mcp` serves MCP over stdio; subcommands say, voices, doctor, model.
+"""Command line: `kokoro-mcp` serves MCP over stdio; subcommands say, voices, doctor, model,
+daemon, and kk's control verbs (pause, play/resume, stop, status, kill).
 
 Exit codes: 0 ok, 1 runtime/config/model problem (one line on stderr), 2 usage.
 """
@@ -13,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from kokoro_mcp import __version__, config
-from kokoro_mcp.config import BOOL, SAY, SERVE, SETTINGS, Setting
+from kokoro_mcp.config import BOOL, DAEMON, SAY, SERVE, SETTINGS, Setting
 from kokoro_mcp.errors import KokoroError
 
 logger = logging.getLogger(__name__)
@@ -21,6 +22,8 @@ logger = logging.getLogger(__name__)
 EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
+CONTROL_VERBS = {"pause": "pause", "play": "resume", "resume": "resume", "stop": "stop",
+                 "status": "status", "kill": "kill", "stop-daemon": "kill"}  # fmt: skip
 
 
 class UsageError(Exception):
@@ -94,10 +97,32 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser(SERVE, help="serve MCP over stdio (the default)")
     _add_common(serve, SERVE)
 
+    daemon = commands.add_parser(
+        DAEMON, help="run the shared speech daemon in the foreground (clients start it)"
+    )
+    _add_common(daemon, DAEMON)
+    daemon.add_argument("--launched", action="store_true", help=argparse.SUPPRESS)
+
+    for verb, text in (
+        ("pause", "pause the shared speech"),
+        ("play", "continue paused speech (alias: resume)"),
+        ("resume", "continue paused speech"),
+        ("stop", "silence all speech and clear the queue"),
+        ("status", "idle, playing or paused (--json for everything)"),
+        ("kill", "stop the speech daemon (alias: stop-daemon)"),
+        ("stop-daemon", "stop the speech daemon"),
+    ):
+        control = commands.add_parser(verb, help=text)
+        if verb == "status":
+            control.add_argument("--json", action="store_true", help="print the full status")
+
     say = commands.add_parser(SAY, help="speak text now (or write a WAV with --output)")
     _add_common(say, SAY)
     say.add_argument("text", nargs="*", help="text to speak; read from stdin when omitted")
     say.add_argument("-o", "--output", type=Path, help="write a 24 kHz WAV instead of playing")
+    say.add_argument(
+        "-n", "--no-wait", action="store_true", help="return once the daemon has the text"
+    )
 
     voices = commands.add_parser("voices", help="list the voices")
     _add_common(voices, "voices")
@@ -118,8 +143,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _configure_logging(debug: bool, command: str | None) -> None:
-    # The server logs its life to stderr (clients show it); one-shot commands stay quiet.
-    quiet = logging.INFO if command in (None, "serve") else logging.WARNING
+    # Servers log their life to stderr (clients show it); one-shot commands stay quiet.
+    quiet = logging.INFO if command in (None, "serve", "daemon") else logging.WARNING
     logging.basicConfig(
         level=logging.DEBUG if debug else quiet,
         stream=sys.stderr,
@@ -140,10 +165,34 @@ def _dispatch(args: argparse.Namespace) -> int:
         from kokoro_mcp.server import run_server
 
         return run_server(settings, guard)
+    if command == "daemon":
+        from kokoro_mcp.daemon.process import run_daemon
+        from kokoro_mcp.ipc.launch import launch_timeout
+
+        return run_daemon(
+            settings,
+            idle_minutes=settings.idle_minutes,
+            launched=args.launched,
+            lock_timeout=launch_timeout(),
+        )
+    if command in CONTROL_VERBS:
+        from kokoro_mcp.client import control
+
+        verb = CONTROL_VERBS[command]
+        if verb == "status":
+            return control.status(settings, as_json=args.json)
+        if verb == "kill":
+            return control.kill(settings)
+        return control.act(settings, verb)
     if command == "say":
+        text = " ".join(args.text) if args.text else None
+        if settings.daemon and args.output is None:
+            from kokoro_mcp.client.say import say
+
+            return say(settings, args.text or [], {"no_wait": args.no_wait})
         from kokoro_mcp.say import run_say
 
-        return run_say(settings, " ".join(args.text) if args.text else None, args.output)
+        return run_say(settings, text, args.output)
     if command == "voices":
         from kokoro_mcp.say import run_voices
 

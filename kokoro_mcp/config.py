@@ -30,11 +30,13 @@ ENV_PREFIX = "KOKORO_MCP_"
 # Commands whose flags a setting can be limited to (`kokoro-mcp` alone means serve).
 SERVE = "serve"
 SAY = "say"
-EngineName = Literal["auto", "onnx", "mlx"]
+DAEMON = "daemon"
+EngineName = Literal["auto", "onnx", "mlx", "tone"]
 Mode = Literal["interrupt", "queue"]
 CodeBlocks = Literal["placeholder", "skip"]
 MODES: tuple[Mode, ...] = ("interrupt", "queue")
-ENGINES: tuple[EngineName, ...] = ("auto", "onnx", "mlx")
+# "tone" plays a beep per chunk instead of speech: checks audio set-up without the model.
+ENGINES: tuple[EngineName, ...] = ("auto", "onnx", "mlx", "tone")
 CODE_BLOCK_CHOICES: tuple[CodeBlocks, ...] = ("placeholder", "skip")
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -220,8 +222,8 @@ def choice(default: str, choices: tuple[str, ...], help: str, **description: Any
     return setting(default, help, WORD, rule=OneOf(choices), **description)
 
 
-_PLAYBACK = frozenset({SERVE, SAY})
-_SERVER = frozenset({SERVE})
+_PLAYBACK = frozenset({SERVE, SAY, DAEMON})
+_SPEAKER = frozenset({SERVE, DAEMON})  # the processes that own a Speaker for a while
 
 
 @dataclass(frozen=True)
@@ -243,10 +245,14 @@ class Settings:
         short="-s",
         commands=_PLAYBACK,
     )
-    mode: Mode = choice("interrupt", MODES, "default speak mode", commands=_SERVER)
+    mode: Mode = choice("interrupt", MODES, "default speak mode", commands=_SPEAKER)
     # None: the per-user default folder
     model_dir: Path | None = setting(None, "model folder (default: per-user data folder)", PATH)
-    engine: EngineName = choice("auto", ENGINES, "synthesis backend (default: auto)")
+    engine: EngineName = choice(
+        "auto",
+        ENGINES,
+        "synthesis backend (default: auto; tone: beeps, to check audio without the model)",
+    )
     # None: the system's default output
     device: str | int | None = setting(
         None, "output device index or name (default: system default)", DEVICE, commands=_PLAYBACK
@@ -255,14 +261,14 @@ class Settings:
         False,
         "play an inaudible 10 Hz tone in silences so USB/Bluetooth outputs stay awake",
         BOOL,
-        commands=_SERVER,
+        commands=_SPEAKER,
     )
     max_queue: int = setting(
         16,
         "most utterances waiting at once (1..1000)",
         INT,
         rule=Between(1, 1000, whole=True),
-        commands=_SERVER,
+        commands=_SPEAKER,
     )
     # Seconds of audio PortAudio keeps queued: lower starts and stops sooner, higher survives
     # a busy CPU without clicks (see limits.py for what was measured).
@@ -277,7 +283,7 @@ class Settings:
         " machine",
     )
     code_blocks: CodeBlocks = choice(
-        "placeholder", CODE_BLOCK_CHOICES, "how fenced code is spoken", commands=_SERVER
+        "placeholder", CODE_BLOCK_CHOICES, "how fenced code is spoken", commands=frozenset({SERVE})
     )
     load_timeout: float = setting(
         60.0,
@@ -285,6 +291,21 @@ class Settings:
         FLOAT,
         rule=Between(1, 600, unit=" seconds"),
         flag=False,
+    )
+    # Share one per-user daemon (model, queue, audio) with every other client; False keeps
+    # everything in this process (sandboxes, no writable runtime folder).
+    daemon: bool = setting(
+        True,
+        "use the shared per-user daemon; --no-daemon does everything in this process",
+        BOOL,
+        commands=frozenset({SERVE, SAY}),
+    )
+    idle_minutes: float = setting(
+        30.0,
+        "exit after this many minutes with no request and no sound (0: never; default 30)",
+        FLOAT,
+        rule=Between(0, 10080, unit=" minutes", note=" (0: never exit; 10080 is a week)"),
+        commands=frozenset({DAEMON}),
     )
 
     def with_overrides(self, **overrides: Any) -> Settings:

@@ -11,7 +11,13 @@ KokoroError                       errors.py
 ├── AudioDeviceError              no usable output device, or it went away
 │   └── DeviceUnavailable         audio/devices.py: with `problem` and `hint` apart
 ├── QueueFullError                the queue is at its configured bound
-└── SynthesisInterrupted          a model call abandoned because its speech was stopped
+├── SynthesisInterrupted          a model call abandoned because its speech was stopped
+├── DaemonError                   ipc/protocol.py: the daemon not reached, started or understood
+│   ├── DaemonGoneError           the connection closed before the answer came
+│   ├── ProtocolError             a message that does not follow the protocol
+│   └── DaemonNotRunning          ipc/connection.py: nothing listens on the socket
+├── RuntimeDirError               ipc/paths.py: the private runtime folder is unusable
+└── DaemonRunningError            daemon/process.py: another daemon holds the lock
 ```
 
 The CLI prints one as a single line and exits 1 (with `--debug`, the traceback and, through

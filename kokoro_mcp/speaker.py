@@ -35,6 +35,7 @@ from kokoro_mcp.errors import (
 )
 from kokoro_mcp.limits import DEFAULT_AUDIO_LATENCY
 from kokoro_mcp.speaker_types import (
+    LOCAL_OWNER,
     MODES,
     Mode,
     SpeakerStatus,
@@ -42,6 +43,7 @@ from kokoro_mcp.speaker_types import (
     Utterance,
     UtteranceInfo,
 )
+from kokoro_mcp.text.markdown import CodeBlockMode
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +77,7 @@ class Speaker:
         latency: float | str = DEFAULT_AUDIO_LATENCY,
         max_ahead_seconds: float = MAX_AHEAD_SECONDS,
         default_probe: DefaultOutputProbe | Literal["system"] | None = "system",
+        code_blocks: CodeBlockMode = "placeholder",
     ) -> None:
         if max_queue < 1:
             raise InvalidInputError(f"max_queue must be at least 1, got {max_queue}")
@@ -82,6 +85,7 @@ class Speaker:
         self.max_queue = max_queue
         self.default_voice = default_voice
         self.default_speed = validate_speed(default_speed)
+        self.code_blocks: CodeBlockMode = code_blocks
         self.max_ahead_seconds = max_ahead_seconds
         self.sample_rate = engine.sample_rate
         self.buffer = AudioBuffer(self.sample_rate, keep_alive=keep_alive)
@@ -164,33 +168,47 @@ class Speaker:
         voice: str | None = None,
         speed: float | None = None,
         mode: Mode = "interrupt",
+        *,
+        owner: str = LOCAL_OWNER,
+        client: str | None = None,
+        code_blocks: CodeBlockMode | None = None,
     ) -> Utterance:
         """Queue `text` for speaking and return its handle at once.
 
-        `interrupt` drops whatever is playing or queued and speaks now; `queue` speaks after
-        everything queued. Raises InvalidInputError / QueueFullError / ModelError with a message
-        that says what to change.
+        `owner` is who asks (one MCP session, the command line...): `interrupt` replaces the
+        owner's own current and queued speech and goes next: after the utterance already
+        sounding if another owner's is, and after other owners' interrupting speech that was
+        waiting first; `queue` speaks after everything queued. So speech from
+        different owners never overlaps and never cuts each other off; `stop()` silences all.
+        Raises InvalidInputError / QueueFullError / ModelError with a message that says what
+        to change.
         """
         if mode not in MODES:
             raise InvalidInputError(f"mode must be 'interrupt' or 'queue', got {mode!r}")
         voice = self.default_voice if voice is None else voice
         speed = validate_speed(self.default_speed if speed is None else speed)
-        speakable = self._prepare(text, voice)
+        speakable = self._prepare(text, voice, code_blocks or self.code_blocks)
         if self._engine_error is not None:
             raise ModelError(f"the speech model failed to load: {self._engine_error}")
         with self._lock:
             if self._closed:
                 raise KokoroError("the speaker is closed; start a new one")
-            live = len(self._active) + len(self._queue)
-            if mode == "queue" and live - 1 >= self.max_queue:
+            live = self._live_locked()
+            if mode == "queue" and len(live) - 1 >= self.max_queue:
                 raise QueueFullError(
                     f"the speech queue is full ({self.max_queue} utterances waiting); wait for"
                     " some to finish, call stop, or use mode 'interrupt' to replace them"
                 )
             dropped: list[Utterance] = []
-            if mode == "interrupt":
+            others = [u for u in live if u.owner != owner]
+            if mode == "interrupt" and not others:
                 self._generation += 1
                 dropped = self._drop_all_locked()
+            elif mode == "interrupt":
+                dropped = [u for u in live if u.owner == owner]
+                for utterance in dropped:
+                    utterance._finish("stopped")
+                    self._forget_locked(utterance)
             utterance = Utterance(
                 self._next_id,
                 text,
@@ -201,9 +219,19 @@ class Speaker:
                 generation=self._generation,
                 sample_rate=self.sample_rate,
                 notify=self._events.put,
+                owner=owner,
+                client=client or owner,
             )
             self._next_id += 1
-            self._queue.append(utterance)
+            if mode == "interrupt":
+                # After what is being synthesized or played and after other owners' interrupting
+                # speech already waiting (first come, first served), ahead of queued speech.
+                ahead = 0
+                while ahead < len(self._queue) and self._queue[ahead].mode == "interrupt":
+                    ahead += 1
+                self._queue.insert(ahead, utterance)
+            else:
+                self._queue.append(utterance)
             self._interrupt_synthesis_locked(dropped)
             self._work.notify_all()
         self._announce([*dropped, utterance])
@@ -255,6 +283,7 @@ class Speaker:
         with self._lock:
             live = self._live_locked()
             current = live[0].info() if live else None
+            waiting = _waiting_by_client(live[1:])
             recent = tuple(round(value, 4) for value in self._recent_ttfa)
             paused = self._paused
         loaded = self.engine.loaded and self._engine_error is None
@@ -264,6 +293,7 @@ class Speaker:
             engine_error=self._engine_error,
             current=current,
             queue_length=max(0, len(live) - 1),
+            waiting=waiting,
             last_time_to_first_audio=recent[-1] if recent else None,
             recent_time_to_first_audio=recent,
             audio=audio,
@@ -288,7 +318,7 @@ class Speaker:
 
     # -- internals shared by the public methods (caller holds self._lock) -----------------------
 
-    def _prepare(self, text: str, voice: str) -> str:
+    def _prepare(self, text: str, voice: str, code_blocks: CodeBlockMode) -> str:
         if not isinstance(text, str) or not text.strip():
             raise InvalidInputError("text is empty: pass the sentences to speak")
         info = self.engine.check_voice(voice)
@@ -297,9 +327,8 @@ class Speaker:
                 f"voice {voice!r} speaks {info.language_name}, which this install cannot"
                 f" pronounce; use a voice for {supported_language_names()}, e.g. af_heart"
             )
-        from kokoro_mcp.text import CodeBlockMode, prepare_text
+        from kokoro_mcp.text import prepare_text
 
-        code_blocks: CodeBlockMode = "skip" if self.engine.code_blocks == "skip" else "placeholder"
         speakable = prepare_text(text, code_blocks=code_blocks, language=info.language)
         if not speakable.strip():
             raise InvalidInputError(
@@ -486,6 +515,13 @@ class Speaker:
                 if (utterance.state, utterance.chunks_played) != before:
                     changed.append(utterance)
         return changed
+
+
+def _waiting_by_client(waiting: Sequence[Utterance]) -> tuple[tuple[str, int], ...]:
+    counts: dict[str, int] = {}
+    for utterance in waiting:
+        counts[utterance.client] = counts.get(utterance.client, 0) + 1
+    return tuple(counts.items())
 
 
 def speak_blocking(

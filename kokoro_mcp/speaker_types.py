@@ -19,6 +19,7 @@ State = Literal["idle", "loading", "playing", "paused", "error"]
 UtteranceState = Literal["queued", "synthesizing", "playing", "done", "stopped", "failed"]
 FINAL_STATES: frozenset[str] = frozenset({"done", "stopped", "failed"})
 PREVIEW_CHARS = 80
+LOCAL_OWNER = "local"  # the owner of speech requested in-process (no daemon, `say`)
 
 
 def preview(text: str, limit: int = PREVIEW_CHARS) -> str:
@@ -39,6 +40,7 @@ class UtteranceInfo:
     seconds_synthesized: float
     done_synthesizing: bool
     state: str = "playing"
+    client: str = LOCAL_OWNER  # who asked for it (an MCP client's name, "cli", ...)
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,7 @@ class SpeakerStatus:
     recent_time_to_first_audio: tuple[float, ...]
     audio: AudioStatus
     paused: bool = False
+    waiting: tuple[tuple[str, int], ...] = ()  # (client, utterances waiting), in queue order
 
 
 Listener = Callable[["Utterance"], None]
@@ -73,8 +76,12 @@ class Utterance:
         generation: int,
         sample_rate: int,
         notify: Callable[[Utterance], None],
+        owner: str = LOCAL_OWNER,
+        client: str = LOCAL_OWNER,
     ) -> None:
         self.id = id
+        self.owner = owner  # whose `interrupt` may replace it
+        self.client = client  # shown in status
         self.text = text
         self.voice = voice
         self.speed = speed
@@ -142,6 +149,7 @@ class Utterance:
             seconds_synthesized=round(self.seconds_synthesized, 3),
             done_synthesizing=self.done_synthesizing,
             state=self.state,
+            client=self.client,
         )
 
     # -- for the Speaker -----------------------------------------------------------------------

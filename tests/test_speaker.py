@@ -322,3 +322,39 @@ def test_interrupt_abandons_the_chunk_being_synthesized(make_speaker: MakeSpeake
     # without interrupt() the new speech would have waited ~2.5 s for the old chunk
     assert second.time_to_first_audio is not None and second.time_to_first_audio < 1.0
     assert speaker.stop() == 0 and engine.interrupts == 1  # nothing was being synthesized
+
+
+def test_owners_never_cut_each_other_off_and_an_interrupt_replaces_only_its_owners_speech(
+    make_speaker: MakeSpeaker,
+) -> None:
+    """Agent A speaks; agent B interrupts (waits for A's utterance instead of cutting it);
+    A interrupts itself (its queued speech is replaced, B's stays); stop silences everyone."""
+    engine = ToneEngine(seconds_per_word=0.5)
+    speaker = make_speaker(engine)
+    first_a = "apple pie today"  # 1.5 s
+    queued_a, b_text, new_a = MID, HIGH, "damson"
+    with pulse.Capture() as cap:
+        a1 = speaker.speak(first_a, owner="a", client="agent-a")
+        a2 = speaker.speak(queued_a, mode="queue", owner="a", client="agent-a")
+        time.sleep(0.4)
+        b1 = speaker.speak(b_text, owner="b", client="agent-b")
+        status = speaker.status()
+        assert status.current is not None and status.current.client == "agent-a"
+        assert dict(status.waiting) == {"agent-b": 1, "agent-a": 1}
+        a3 = speaker.speak(new_a, owner="a", client="agent-a")  # replaces a1 and a2 only
+        assert b1.wait(10) and a3.wait(10)
+        time.sleep(0.3)
+    assert (a1.state, a2.state, b1.state, a3.state) == ("stopped", "stopped", "done", "done")
+    heard = pulse.frequency_sequence(cap.samples)
+    assert_pitches(heard, [pitch(engine, first_a), pitch(engine, b_text), pitch(engine, new_a)])
+    # b1 and a3 were heard whole; a1 was cut by its own owner's interrupt.
+    tail = np.concatenate([pulse.nonzero(expected(engine, t)) for t in (b_text, new_a)])
+    np.testing.assert_array_equal(pulse.nonzero(cap.samples)[-len(tail) :], tail)
+
+    with pulse.Capture() as cap:
+        speaker.speak(LOW + " and more", owner="a")
+        speaker.speak(MID, mode="queue", owner="b")
+        time.sleep(0.4)
+        assert speaker.stop() == 2
+        time.sleep(0.4)
+        assert not pulse.loud(cap.samples[-int(0.2 * RATE) :]).any()

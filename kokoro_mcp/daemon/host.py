@@ -1,14 +1,14 @@
-"""The Speaker behind the tools: built off the event loop so `initialize` never waits for it.
+"""The Speaker behind every front end, built off the event loop so nobody waits for it.
 
-Importing the backend and loading the model take seconds; the MCP handshake must not. A
-daemon thread builds the engine and the Speaker (whose own synthesis thread then loads the
-model) while the server already answers; tools that need speech await readiness, bounded.
+Importing the backend and loading the model take seconds; the MCP handshake and the daemon's
+socket must not. A thread builds the engine and the Speaker (whose own synthesis thread then
+loads the model) while requests are already answered; requests that need speech await
+readiness, bounded.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -35,15 +35,10 @@ INSTALL_HINT = "Run `kokoro-mcp doctor` to see what is wrong and how to fix it."
 EngineFactory = Callable[[Settings], "Engine"]
 
 
-# Hidden test hook: "tone" runs the server on the sine-burst engine (fast protocol tests).
-TEST_ENGINE_ENV = "KOKORO_MCP_TEST_ENGINE"
-
-
 def create_engine_for(settings: Settings) -> Engine:
-    """The engine named in the settings, or the test engine named by the hidden hook."""
     from kokoro_mcp.engine import create_engine
 
-    return create_engine(os.environ.get(TEST_ENGINE_ENV) or settings.engine, settings.model_dir)
+    return create_engine(settings.engine, settings.model_dir)
 
 
 class SpeakerHost:
@@ -83,7 +78,6 @@ class SpeakerHost:
             from kokoro_mcp.speaker import Speaker
 
             engine = self._engine_factory(self.settings)
-            engine.code_blocks = self.settings.code_blocks
             self._engine_name = engine.name
             self._engine = engine  # voices stay listable even if the rest fails
             self._check_default_voice(engine)
@@ -95,6 +89,7 @@ class SpeakerHost:
                 latency=self.settings.audio_latency,
                 default_voice=self.settings.voice,
                 default_speed=self.settings.speed,
+                code_blocks=self.settings.code_blocks,
             )
             with self._lock:
                 if self._closed:
