@@ -12,6 +12,7 @@ import codecs
 import os
 import selectors
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from kokoro_mcp.client import control
@@ -40,39 +41,55 @@ def say(settings: Settings, words: list[str], options: dict[str, Any]) -> int:
         raise InvalidInputError(
             'nothing to say: give the text as arguments (kk "Hello") or on stdin'
         )
-    wait = not options.get("no_wait")
-    with control.connect(settings, start=True) as connection:
-        speech = _Speech(connection, settings, wait=wait)
-        try:
-            if text is not None:
-                stream = SentenceStream()
-                speech.send([*stream.feed(text), *stream.finish()])
-            else:
-                _pump_stdin(speech)
-            speech.drain()
-        except KeyboardInterrupt:
-            speech.cancel()
-            raise
+    speech = _Speech(settings, wait=not options.get("no_wait"))
+    try:
+        if text is not None:
+            stream = SentenceStream()
+            speech.send([*stream.feed(text), *stream.finish()])
+        else:
+            _pump_stdin(speech)
+        if speech.sent == 0:
+            raise InvalidInputError("nothing to say: stdin held no words")
+        speech.drain()
+    except KeyboardInterrupt:
+        speech.cancel()
+        raise
+    finally:
+        speech.close()
     return EXIT_FAILURE if speech.failures else EXIT_OK
 
 
 class _Speech:
     """The speak requests this invocation has in flight."""
 
-    def __init__(self, connection: Connection, settings: Settings, *, wait: bool) -> None:
-        self.connection = connection
+    def __init__(self, settings: Settings, *, wait: bool) -> None:
         self.settings = settings
         self.wait = wait
         self.pending: set[int] = set()
         self.failures = 0
-        self._first = True
+        self.sent = 0
+        self._connection: Connection | None = None
+        self.on_connect: Callable[[Connection], object] | None = None
+
+    @property
+    def connection(self) -> Connection:
+        """Connected (starting the daemon) only once there is something to say."""
+        if self._connection is None:
+            self._connection = control.connect(self.settings, start=True)
+            if self.on_connect is not None:
+                self.on_connect(self._connection)
+        return self._connection
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
 
     def send(self, pieces: list[str]) -> None:
         for piece in pieces:
             if not any(ch.isalnum() for ch in piece):
                 continue  # punctuation or markup alone: nothing to say
-            mode = self.settings.mode if self._first else "queue"
-            self._first = False
+            mode = self.settings.mode if self.sent == 0 else "queue"
+            self.sent += 1
             request_id = self.connection.send(
                 "speak",
                 text=piece,
@@ -102,6 +119,8 @@ class _Speech:
             self.collect(None)
 
     def cancel(self) -> None:
+        if self._connection is None:
+            return
         for request_id in list(self.pending):
             try:
                 self.connection.send("cancel", target=request_id)
@@ -116,7 +135,9 @@ def _pump_stdin(speech: _Speech) -> None:
     stream = SentenceStream()
     with selectors.DefaultSelector() as selector:
         selector.register(fd, selectors.EVENT_READ, "stdin")
-        selector.register(speech.connection.fileno(), selectors.EVENT_READ, "daemon")
+        speech.on_connect = lambda connection: selector.register(
+            connection.fileno(), selectors.EVENT_READ, "daemon"
+        )
         while True:
             timeout = LINGER_SECONDS if stream.pending.strip() else None
             events = selector.select(timeout)

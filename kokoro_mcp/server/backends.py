@@ -144,6 +144,7 @@ class DaemonBackend:
     def proceed(self) -> None:
         """The handshake is done: connect (and start the daemon) now, so speech is warm."""
         if self._group is not None and self._connection is None and not self._connecting:
+            self._connecting = True  # status says "loading" from now, not "not running"
             self._group.start_soon(self._warm_up)
 
     def close(self, timeout: float) -> None:
@@ -154,6 +155,8 @@ class DaemonBackend:
             await self._connected(launch=True)
         except KokoroError as error:
             logger.warning("could not reach the speech daemon yet: %s", error)
+        finally:
+            self._connecting = False
 
     # -- requests ----------------------------------------------------------------------------
 
@@ -254,7 +257,7 @@ class DaemonBackend:
             connection = self._connection
             if connection is not None and not connection.closed:
                 return connection
-            self._connecting = launch
+            self._connecting = self._connecting or launch
             try:
                 self._connection = await self._open(launch)
             finally:
