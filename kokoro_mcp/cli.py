@@ -22,8 +22,15 @@ logger = logging.getLogger(__name__)
 EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
-CONTROL_VERBS = {"pause": "pause", "play": "resume", "resume": "resume", "stop": "stop",
-                 "status": "status", "kill": "kill", "stop-daemon": "kill"}  # fmt: skip
+CONTROL_VERBS = {
+    "pause": ("pause", "pause the shared speech"),
+    "play": ("resume", "continue paused speech (alias: resume)"),
+    "resume": ("resume", "continue paused speech"),
+    "stop": ("stop", "silence all speech and clear the queue"),
+    "status": ("status", "idle, playing or paused (--json for everything)"),
+    "kill": ("kill", "stop the speech daemon (alias: stop-daemon)"),
+    "stop-daemon": ("kill", "stop the speech daemon"),
+}
 
 
 class UsageError(Exception):
@@ -97,25 +104,6 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser(SERVE, help="serve MCP over stdio (the default)")
     _add_common(serve, SERVE)
 
-    daemon = commands.add_parser(
-        DAEMON, help="run the shared speech daemon in the foreground (clients start it)"
-    )
-    _add_common(daemon, DAEMON)
-    daemon.add_argument("--launched", action="store_true", help=argparse.SUPPRESS)
-
-    for verb, text in (
-        ("pause", "pause the shared speech"),
-        ("play", "continue paused speech (alias: resume)"),
-        ("resume", "continue paused speech"),
-        ("stop", "silence all speech and clear the queue"),
-        ("status", "idle, playing or paused (--json for everything)"),
-        ("kill", "stop the speech daemon (alias: stop-daemon)"),
-        ("stop-daemon", "stop the speech daemon"),
-    ):
-        control = commands.add_parser(verb, help=text)
-        if verb == "status":
-            control.add_argument("--json", action="store_true", help="print the full status")
-
     say = commands.add_parser(SAY, help="speak text now (or write a WAV with --output)")
     _add_common(say, SAY)
     say.add_argument("text", nargs="*", help="text to speak; read from stdin when omitted")
@@ -123,6 +111,17 @@ def build_parser() -> argparse.ArgumentParser:
     say.add_argument(
         "-n", "--no-wait", action="store_true", help="return once the daemon has the text"
     )
+
+    daemon = commands.add_parser(
+        DAEMON, help="run the shared speech daemon in the foreground (clients start it)"
+    )
+    _add_common(daemon, DAEMON)
+    daemon.add_argument("--launched", action="store_true", help=argparse.SUPPRESS)
+    for verb, (_, text) in CONTROL_VERBS.items():
+        control = commands.add_parser(verb, help=text)
+        _add_common(control, verb)
+        if verb == "status":
+            control.add_argument("--json", action="store_true", help="print the full status")
 
     voices = commands.add_parser("voices", help="list the voices")
     _add_common(voices, "voices")
@@ -144,7 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _configure_logging(debug: bool, command: str | None) -> None:
     # Servers log their life to stderr (clients show it); one-shot commands stay quiet.
-    quiet = logging.INFO if command in (None, "serve", "daemon") else logging.WARNING
+    quiet = logging.INFO if command in (None, SERVE, DAEMON) else logging.WARNING
     logging.basicConfig(
         level=logging.DEBUG if debug else quiet,
         stream=sys.stderr,
@@ -165,7 +164,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         from kokoro_mcp.server import run_server
 
         return run_server(settings, guard)
-    if command == "daemon":
+    if command == DAEMON:
         from kokoro_mcp.daemon.process import run_daemon
         from kokoro_mcp.ipc.launch import launch_timeout
 
@@ -178,21 +177,20 @@ def _dispatch(args: argparse.Namespace) -> int:
     if command in CONTROL_VERBS:
         from kokoro_mcp.client import control
 
-        verb = CONTROL_VERBS[command]
+        verb = CONTROL_VERBS[command][0]
         if verb == "status":
-            return control.status(settings, as_json=args.json)
+            return control.status(as_json=args.json)
         if verb == "kill":
-            return control.kill(settings)
-        return control.act(settings, verb)
+            return control.kill()
+        return control.act(verb)
     if command == "say":
-        text = " ".join(args.text) if args.text else None
         if settings.daemon and args.output is None:
             from kokoro_mcp.client.say import say
 
             return say(settings, args.text or [], {"no_wait": args.no_wait})
         from kokoro_mcp.say import run_say
 
-        return run_say(settings, text, args.output)
+        return run_say(settings, " ".join(args.text) if args.text else None, args.output)
     if command == "voices":
         from kokoro_mcp.say import run_voices
 

@@ -222,8 +222,10 @@ def choice(default: str, choices: tuple[str, ...], help: str, **description: Any
     return setting(default, help, WORD, rule=OneOf(choices), **description)
 
 
+# The daemon takes the flags of what it does for its clients (the server and `say` start it).
 _PLAYBACK = frozenset({SERVE, SAY, DAEMON})
-_SPEAKER = frozenset({SERVE, DAEMON})  # the processes that own a Speaker for a while
+_SERVER = frozenset({SERVE, DAEMON})
+_CLIENTS = frozenset({SERVE, SAY})
 
 
 @dataclass(frozen=True)
@@ -245,14 +247,10 @@ class Settings:
         short="-s",
         commands=_PLAYBACK,
     )
-    mode: Mode = choice("interrupt", MODES, "default speak mode", commands=_SPEAKER)
+    mode: Mode = choice("interrupt", MODES, "default speak mode", commands=_SERVER)
     # None: the per-user default folder
     model_dir: Path | None = setting(None, "model folder (default: per-user data folder)", PATH)
-    engine: EngineName = choice(
-        "auto",
-        ENGINES,
-        "synthesis backend (default: auto; tone: beeps, to check audio without the model)",
-    )
+    engine: EngineName = choice("auto", ENGINES, "synthesis backend (default: auto)")
     # None: the system's default output
     device: str | int | None = setting(
         None, "output device index or name (default: system default)", DEVICE, commands=_PLAYBACK
@@ -261,14 +259,14 @@ class Settings:
         False,
         "play an inaudible 10 Hz tone in silences so USB/Bluetooth outputs stay awake",
         BOOL,
-        commands=_SPEAKER,
+        commands=_SERVER,
     )
     max_queue: int = setting(
         16,
         "most utterances waiting at once (1..1000)",
         INT,
         rule=Between(1, 1000, whole=True),
-        commands=_SPEAKER,
+        commands=_SERVER,
     )
     # Seconds of audio PortAudio keeps queued: lower starts and stops sooner, higher survives
     # a busy CPU without clicks (see limits.py for what was measured).
@@ -283,7 +281,7 @@ class Settings:
         " machine",
     )
     code_blocks: CodeBlocks = choice(
-        "placeholder", CODE_BLOCK_CHOICES, "how fenced code is spoken", commands=frozenset({SERVE})
+        "placeholder", CODE_BLOCK_CHOICES, "how fenced code is spoken", commands=_SERVER
     )
     load_timeout: float = setting(
         60.0,
@@ -292,20 +290,20 @@ class Settings:
         rule=Between(1, 600, unit=" seconds"),
         flag=False,
     )
-    # Share one per-user daemon (model, queue, audio) with every other client; False keeps
-    # everything in this process (sandboxes, no writable runtime folder).
+    # Share one per-user daemon (model, queue, audio) with every other client; off keeps
+    # everything in this process (sandboxes, machines without a writable runtime folder).
     daemon: bool = setting(
         True,
-        "use the shared per-user daemon; --no-daemon does everything in this process",
+        "use the shared per-user speech daemon (--no-daemon: everything in this process)",
         BOOL,
-        commands=frozenset({SERVE, SAY}),
+        commands=_CLIENTS,
     )
     idle_minutes: float = setting(
         30.0,
-        "exit after this many minutes with no request and no sound (0: never; default 30)",
+        "the daemon exits after this many minutes with no request and no sound (0: never)",
         FLOAT,
-        rule=Between(0, 10080, unit=" minutes", note=" (0: never exit; 10080 is a week)"),
-        commands=frozenset({DAEMON}),
+        rule=Between(0, 10080, unit=" minutes", note=" (0 keeps it running)"),
+        commands=frozenset({SERVE, SAY, DAEMON}),
     )
 
     def with_overrides(self, **overrides: Any) -> Settings:

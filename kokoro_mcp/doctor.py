@@ -151,11 +151,11 @@ def check_audio(settings: Settings) -> Check:
 
 
 def _server_env(settings: Settings, runtime: Path | None) -> dict[str, str]:
-    """The server under test gets the settings doctor runs with, flags included."""
+    """The server under test gets the settings doctor runs with, flags included; with the
+    daemon, a daemon of its own in `runtime`, started with exactly these settings (the user's
+    running daemon may have been started with others) and stopped after the check."""
     env = {**os.environ, **to_env(settings)}
     if runtime is not None:
-        # A daemon of its own, started with exactly these settings (the user's running daemon
-        # may have been started with others), stopped after the check.
         env["XDG_RUNTIME_DIR"] = str(runtime)
     return env
 

@@ -305,7 +305,7 @@ def test_malformed_oversized_and_unknown_requests_get_errors_and_the_daemon_keep
             each.close()
 
 
-@pytest.mark.parametrize("how", ["sigterm", "kill", "stop-daemon"])
+@pytest.mark.parametrize("how", ["sigterm", "sigint", "kill", "stop-daemon"])
 def test_the_daemon_silences_and_exits_within_a_second(how: str) -> None:
     with DaemonHome() as home, pulse.Capture() as capture:
         assert kk(home, "say", "--no-wait", LONG_TEXT).returncode == 0
@@ -313,8 +313,8 @@ def test_the_daemon_silences_and_exits_within_a_second(how: str) -> None:
         pid = home.pid()
         assert pid is not None
         asked = time.monotonic()
-        if how == "sigterm":
-            os.kill(pid, signal.SIGTERM)
+        if how.startswith("sig"):
+            os.kill(pid, signal.SIGTERM if how == "sigterm" else signal.SIGINT)
         else:
             result = kk(home, how)
             assert result.returncode == 0 and "daemon stopped" in result.stdout, result
@@ -327,3 +327,66 @@ def test_the_daemon_silences_and_exits_within_a_second(how: str) -> None:
         assert capture.time_of(int(loud[-1])) - asked < 0.5
         assert not home.socket.exists()
         assert Path(home.folder / "daemon.lock").exists()
+
+
+def test_a_client_asking_for_other_daemon_settings_gets_a_note_not_a_second_daemon() -> None:
+    async def run(home: DaemonHome) -> dict[str, Any]:
+        async with connect(TONE, home=home) as first:
+            structured(await first.call_tool("speak", {"text": "first", "wait": True}))
+            other = {**TONE, "KOKORO_MCP_AUDIO_LATENCY": "0.1"}
+            async with connect(other, home=home) as second:
+                result = structured(
+                    await second.call_tool("speak", {"text": "second", "wait": True})
+                )
+                assert result["state"] == "finished"
+                return structured(await second.call_tool("status", {}))
+
+    with DaemonHome() as home:
+        status = anyio.run(run, home)
+        notes = status["daemon"]["notes"]
+        assert len(notes) == 1 and notes[0].startswith("audio_latency"), notes
+        assert status["audio"]["latency"] == 0.05  # the daemon kept its own
+        assert home.log().count("serving ") == 1
+
+
+def test_launch_problems_name_the_setting_or_the_log() -> None:
+    with DaemonHome() as home:
+        bad = kk(home, "say", "hi", env={"KOKORO_MCP_LAUNCH_TIMEOUT": "soon"})
+        assert bad.returncode == 1
+        assert "KOKORO_MCP_LAUNCH_TIMEOUT='soon'" in bad.stderr and "1 to 600" in bad.stderr
+        # A daemon that holds the lock but never listens (hung): the launch gives up in time.
+        home.folder.mkdir(mode=0o700)
+        lock = os.open(home.folder / "daemon.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            started = time.monotonic()
+            hung = kk(home, "say", "hi", env={"KOKORO_MCP_LAUNCH_TIMEOUT": "2"})
+            took = time.monotonic() - started
+        finally:
+            os.close(lock)
+        assert hung.returncode == 1 and took < 10, (took, hung)
+        assert "did not start within 2 s (KOKORO_MCP_LAUNCH_TIMEOUT)" in hung.stderr
+        assert str(home.log_file) in hung.stderr and "Traceback" not in hung.stderr
+
+
+@pytest.mark.model
+def test_a_missing_model_is_reported_through_the_daemon_with_the_fix() -> None:
+    with DaemonHome() as home:
+        env = {"KOKORO_MCP_ENGINE": "onnx", "KOKORO_MCP_MODEL_DIR": "/nonexistent/models"}
+        broken = kk(home, "say", "hi", env=env)
+        assert broken.returncode == 1, broken
+        assert "kokoro-mcp model install" in broken.stderr, broken.stderr
+        assert "Traceback" not in broken.stderr
+
+
+def test_ctrl_c_stops_the_speech_kk_started() -> None:
+    with DaemonHome() as home, pulse.Capture() as capture:
+        speaking = kk_background(home, "say", LONG_TEXT)
+        wait_for(lambda: pulse.first_sound(capture.samples) is not None, timeout=20, what="sound")
+        asked = time.monotonic()
+        speaking.send_signal(signal.SIGINT)
+        assert speaking.wait(5) == 130
+        time.sleep(0.6)
+        loud = pulse.loud(capture.samples).nonzero()[0]
+        assert capture.time_of(int(loud[-1])) - asked < 0.4, "speech went on after Ctrl-C"
+        assert home.daemon_alive(), "Ctrl-C stops kk's speech, not the daemon"

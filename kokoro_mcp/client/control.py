@@ -9,14 +9,14 @@ from __future__ import annotations
 import contextlib
 import sys
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from kokoro_mcp.config import Settings
-from kokoro_mcp.ipc import launch
 from kokoro_mcp.ipc.connection import Connection, DaemonNotRunning
-from kokoro_mcp.ipc.daemon_settings import launch_args, to_wire
 from kokoro_mcp.ipc.paths import socket_path
 from kokoro_mcp.ipc.protocol import DaemonGoneError
+
+if TYPE_CHECKING:
+    from kokoro_mcp.config import Settings
 
 CLIENT_NAME = "cli"
 KILL_WAIT_SECONDS = 3.0
@@ -25,6 +25,9 @@ NOT_RUNNING = "daemon not running"
 
 def connect(settings: Settings, *, start: bool) -> Connection:
     """A connection to the daemon; starts one (saying so on stderr) only when `start`."""
+    from kokoro_mcp.ipc import launch
+    from kokoro_mcp.ipc.daemon_settings import launch_args, to_wire
+
     return launch.connect(
         client=CLIENT_NAME,
         kind="cli",
@@ -35,9 +38,14 @@ def connect(settings: Settings, *, start: bool) -> Connection:
     )
 
 
-def status(settings: Settings, *, as_json: bool) -> int:
+def connect_running() -> Connection:
+    """A connection to a running daemon (never starts one); DaemonNotRunning otherwise."""
+    return Connection.open(socket_path(), client=CLIENT_NAME, kind="cli")
+
+
+def status(*, as_json: bool) -> int:
     try:
-        with connect(settings, start=False) as connection:
+        with connect_running() as connection:
             result: dict[str, Any] = connection.call("status")
     except DaemonNotRunning:
         if as_json:
@@ -56,10 +64,10 @@ def status(settings: Settings, *, as_json: bool) -> int:
     return 0
 
 
-def act(settings: Settings, action: str) -> int:
+def act(action: str) -> int:
     """pause, resume or stop."""
     try:
-        with connect(settings, start=False) as connection:
+        with connect_running() as connection:
             result = connection.call(action)
     except DaemonNotRunning:
         print(f"nothing to {action} ({NOT_RUNNING})")
@@ -68,9 +76,9 @@ def act(settings: Settings, action: str) -> int:
     return 0
 
 
-def kill(settings: Settings) -> int:
+def kill() -> int:
     try:
-        connection = connect(settings, start=False)
+        connection = connect_running()
     except DaemonNotRunning:
         print(NOT_RUNNING)
         return 0

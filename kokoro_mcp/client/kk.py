@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from kokoro_mcp import __version__
@@ -73,11 +72,27 @@ class UsageError(Exception):
     """Bad command line (exit 2)."""
 
 
-@dataclass
 class Invocation:
-    command: str = "say"
-    words: list[str] = field(default_factory=list)
-    options: dict[str, Any] = field(default_factory=dict)
+    """What the command line asks for. (A plain class: importing dataclasses would cost a
+    `kk status` about a third of its time.)"""
+
+    def __init__(
+        self,
+        command: str = "say",
+        words: list[str] | None = None,
+        options: dict[str, Any] | None = None,
+    ) -> None:
+        self.command = command
+        self.words = words if words is not None else []
+        self.options = options if options is not None else {}
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Invocation) and (
+            (self.command, self.words, self.options) == (other.command, other.words, other.options)
+        )
+
+    def __repr__(self) -> str:
+        return f"Invocation({self.command!r}, {self.words!r}, {self.options!r})"
 
 
 def parse(argv: Sequence[str]) -> Invocation:
@@ -155,19 +170,20 @@ def run(invocation: Invocation) -> int:
         from kokoro_mcp.cli import main as cli_main
 
         return cli_main(["daemon", *_passthrough(invocation.options)])
+    from kokoro_mcp.client import control
+
+    # The control verbs need no settings: reading them (config.py) would double their cost.
+    if command == "status":
+        return control.status(as_json=bool(invocation.options.get("json")))
+    if command in ("pause", "resume", "stop"):
+        return control.act(command)
+    if command == "kill":
+        return control.kill()
     settings = _settings(invocation.options)
     if command == "say":
         from kokoro_mcp.client.say import say
 
         return say(settings, invocation.words, invocation.options)
-    from kokoro_mcp.client import control
-
-    if command == "status":
-        return control.status(settings, as_json=bool(invocation.options.get("json")))
-    if command in ("pause", "resume", "stop"):
-        return control.act(settings, command)
-    if command == "kill":
-        return control.kill(settings)
     if command == "voices":
         return control.voices(settings)
     raise UsageError(f"unknown command {command!r}")

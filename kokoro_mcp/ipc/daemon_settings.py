@@ -12,7 +12,8 @@ from typing import Any
 
 from kokoro_mcp.config import Settings
 
-DAEMON_FIELDS = ("engine", "model_dir", "device", "keep_alive", "audio_latency", "max_queue")
+DAEMON_FIELDS = ("engine", "model_dir", "device", "keep_alive", "audio_latency", "max_queue",
+                 "idle_minutes")  # fmt: skip
 REQUEST_FIELDS = ("voice", "speed", "mode")  # the client's own defaults for its requests
 
 
@@ -34,7 +35,8 @@ def to_wire(settings: Settings) -> dict[str, Any]:
 def launch_args(settings: Settings) -> list[str]:
     """`kokoro-mcp daemon` flags that reproduce these daemon-level settings."""
     args = ["--engine", settings.engine, "--audio-latency", repr(settings.audio_latency),
-            "--max-queue", str(settings.max_queue)]  # fmt: skip
+            "--max-queue", str(settings.max_queue),
+            "--idle-minutes", repr(settings.idle_minutes)]  # fmt: skip
     args.append("--keep-alive" if settings.keep_alive else "--no-keep-alive")
     if settings.model_dir is not None:
         args += ["--model-dir", str(settings.model_dir)]

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import stat
 import sys
-import tempfile
 from pathlib import Path
 
 from kokoro_mcp.errors import KokoroError
@@ -34,6 +33,8 @@ def runtime_dir() -> Path:
     xdg = os.environ.get("XDG_RUNTIME_DIR", "").strip()
     if xdg and os.path.isabs(xdg) and os.path.isdir(xdg):
         return Path(xdg) / APP_NAME
+    import tempfile  # only here: it costs `kk status` a few ms
+
     return Path(tempfile.gettempdir()) / f"{APP_NAME}-{os.getuid()}"
 
 
