@@ -23,6 +23,7 @@ import pytest
 from tests import pulse
 from tests.daemon_helpers import DaemonHome
 from tests.mcp_helpers import PYTHON, REPO, TONE, connect, error_text, server_env, structured
+from tests.waiting import wait_until
 
 pytestmark = [pytest.mark.audio, pytest.mark.usefixtures("audio_server")]
 
@@ -54,10 +55,7 @@ def kk_background(home: DaemonHome, *args: str) -> subprocess.Popen[str]:
 
 
 def wait_for(condition: Any, timeout: float = 10.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.02)
+    assert wait_until(condition, timeout) is not None, f"timed out waiting for {what}"
 
 
 def raw_client(home: DaemonHome) -> socket.socket:
@@ -94,6 +92,7 @@ def test_eight_clients_starting_at_once_start_exactly_one_daemon() -> None:
         assert sum("starting the speech daemon" in error for error in errors) == 1, errors
 
 
+@pytest.mark.slow
 def test_killed_daemon_fails_waiting_callers_clearly_and_the_next_request_relaunches() -> None:
     with DaemonHome() as home, pulse.Capture() as capture:
         assert kk(home, "say", "--no-wait", "warm up").returncode == 0
@@ -150,6 +149,7 @@ def test_a_stale_socket_left_by_a_killed_daemon_is_replaced() -> None:
         assert home.pid() != pid and home.daemon_alive()
 
 
+@pytest.mark.slow
 def test_the_daemon_exits_when_idle_and_a_connected_client_relaunches_it_transparently() -> None:
     idle = {"KOKORO_MCP_IDLE_MINUTES": "0.03"}  # 1.8 s
 

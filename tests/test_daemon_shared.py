@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import itertools
 import subprocess
-import time
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +18,12 @@ from tests.daemon_audio import distinct_texts, overlapping, seconds_per_tone, to
 from tests.daemon_helpers import DaemonHome
 from tests.mcp_helpers import PYTHON, REPO, TONE, connect, server_env, structured
 
-pytestmark = [pytest.mark.mcp, pytest.mark.audio, pytest.mark.usefixtures("audio_server")]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.mcp,
+    pytest.mark.audio,
+    pytest.mark.usefixtures("audio_server"),
+]
 
 WORDS = ("alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india")
 CANDIDATES = [" ".join(words) for words in itertools.combinations(WORDS, 4)]
@@ -97,7 +101,7 @@ def test_eight_mcp_clients_and_the_cli_share_one_voice_without_overlap() -> None
 
     with home, pulse.Capture() as capture:
         daemons, _ = anyio.run(main)
-        time.sleep(0.3)
+        capture.wait_played_out()
         samples = capture.samples
     assert daemons == 1, f"{daemons} daemons for eight clients starting at once"
     assert sorted(results) == list(range(8))
@@ -160,7 +164,7 @@ def test_real_speech_from_three_of_eight_clients_is_heard_in_turn_and_memory_is_
 
     with home, pulse.Capture() as capture:
         anyio.run(main)
-        time.sleep(0.5)
+        capture.wait_played_out()
         samples = capture.samples
     assert all(result["state"] == "finished" for result in results), results
     heard = transcribe(samples).lower()

@@ -16,6 +16,7 @@ from tests import pulse
 from tests.daemon_audio import seconds_per_tone, tone_of
 from tests.daemon_helpers import DaemonHome
 from tests.mcp_helpers import PYTHON, REPO, TONE, server_env
+from tests.waiting import wait_until
 
 LONG_TEXT = " ".join(["word"] * 40)  # 8 s of tone
 
@@ -119,10 +120,7 @@ def test_every_verb_against_a_running_daemon() -> None:
         started = kk(home, "-n", LONG_TEXT)
         assert started.returncode == 0, started.stderr
         assert "starting the speech daemon" in started.stderr
-        deadline = time.monotonic() + 10
-        while pulse.first_sound(capture.samples) is None:
-            assert time.monotonic() < deadline
-            time.sleep(0.02)
+        assert wait_until(lambda: pulse.first_sound(capture.samples) is not None, 10) is not None
         assert kk(home, "status").stdout.strip() == "playing"
         assert "Paused" in kk(home, "pause").stdout
         assert kk(home, "status").stdout.strip() == "paused"
@@ -152,12 +150,13 @@ def test_text_from_arguments_or_stdin_with_flags_before_or_after_the_verb() -> N
         assert kk(home, "-s", "2.0", "say", texts[0]).returncode == 0  # 0.3 s: twice as fast
         assert kk(home, "say", texts[1], "-s", "2.0").returncode == 0
         assert kk(home, "-s", "2.0", input=texts[2] + "\n").returncode == 0  # `echo ... | kk`
-        time.sleep(0.3)
+        capture.wait_played_out()
         heard = seconds_per_tone(capture.samples, [tone_of(t) for t in texts])
     for text in texts:
         assert abs(heard[tone_of(text)] - 0.3) <= 0.1, (text, heard)
 
 
+@pytest.mark.slow
 @pytest.mark.audio
 @pytest.mark.usefixtures("audio_server")
 def test_a_live_pipe_is_heard_sentence_by_sentence() -> None:

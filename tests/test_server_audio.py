@@ -19,7 +19,14 @@ from tests import pulse
 from tests.asr import transcribe, word_error_rate
 from tests.mcp_helpers import TONE, connect, structured
 
-pytestmark = [pytest.mark.mcp, pytest.mark.audio, pytest.mark.usefixtures("audio_server")]
+# Each starts a server process (and with it the shared daemon) and plays real audio: a few
+# seconds apiece, so the group is `slow`.
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.mcp,
+    pytest.mark.audio,
+    pytest.mark.usefixtures("audio_server"),
+]
 
 LONG_TEXT = " ".join(["word"] * 40)  # 8 s of tone in 5 chunks
 

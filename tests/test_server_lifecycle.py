@@ -114,7 +114,9 @@ def test_malformed_lines_get_jsonrpc_errors_and_serving_continues() -> None:
 @pytest.mark.audio
 @pytest.mark.usefixtures("audio_server")
 @pytest.mark.parametrize("how", ["eof", "sigterm", "sigint"])
-@pytest.mark.parametrize("daemon", [False, True], ids=["no-daemon", "daemon"])
+@pytest.mark.parametrize(
+    "daemon", [False, pytest.param(True, marks=pytest.mark.slow)], ids=["no-daemon", "daemon"]
+)
 def test_shutdown_exits_zero_within_a_second(how: str, daemon: bool) -> None:
     """Without the daemon the server's own audio stops with it; a proxy of the shared daemon
     leaves, and the speech it had accepted plays out (it disturbs no one)."""
