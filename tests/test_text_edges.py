@@ -247,3 +247,23 @@ def test_a_long_table_is_read_in_part() -> None:
         " Test: test 7, Time: 70 milliseconds. Test: test 8, Time: 80 milliseconds."
         " And 4 more rows. That is all."
     )
+
+
+def test_other_languages_get_no_english_words_from_the_new_classes() -> None:
+    # Task marks, icons in cells, diff summaries and "And 4 more rows" are English words.
+    rows = "\n".join(f"| r{i} | ✅ |" for i in range(10))
+    text = (
+        "- [x] Hecho\n- [ ] Pendiente\n\n| Prueba | Estado |\n|---|---|\n"
+        f"{rows}\n\n@@ -1 +1 @@\n-a = 1\n+a = 2\n\nFin."
+    )
+    spoken = prepare_text(text, language="es")
+    assert spoken.startswith("Hecho. Pendiente. Prueba: r0. Prueba: r1.")
+    assert spoken.endswith("Prueba: r7. Fin.")
+    assert not {"Done", "passed", "Diff", "changed", "more"} & set(spoken.replace(".", "").split())
+
+
+def test_skipping_code_blocks_skips_fenced_diffs_not_pasted_ones() -> None:
+    fenced = "```diff\n@@ -1 +1 @@\n-a = 1\n+a = 2\n```\nDone."
+    assert prepare_text(fenced, code_blocks="skip") == "Done."
+    pasted = "@@ -1 +1 @@\n-a = 1\n+a = 2\n\nDone."  # prose around a diff, not a code block
+    assert prepare_text(pasted, code_blocks="skip") == "Diff: changed a from 1 to 2. Done."
