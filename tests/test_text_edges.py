@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import random
+import re
 import time
 
 import pytest
 
-from kokoro_mcp.text import prepare_text, split_chunks
+from kokoro_mcp.text import prepare_text, speakable_chunks, split_chunks
 
 from .test_text_prepare import AGENT_OUTPUTS
 
@@ -219,7 +220,11 @@ _FRAGMENTS = [
     *("```", "```py\n", "http://", "www.", "v1.2.3", "e.g.", "10:30", "-3", "$5k", "~/a/b.py"),
     *("Traceback (most recent call last):\n", "    at x (y.js:1:2)\n", "- [x] ", "1. "),
     *("| a | b |\n|---|---|\n", "<!--", "-->", "<br>", "camelCase", "snake_case", "ALLCAPS"),
+    *("@@ -1 +1 @@\n", "-a = 1\n", "+a = 2\n", "| ✅ | ❌ |\n", '{"a":1,"b":[1,2]}', "4/15"),
+    *("(555) 867-5309", "7:45pm ET", "2.5GiB", "Python 3.12", "Charles III", "~/", " .py "),
+    *("    indented\n", "\n\n", "<https://x.org/a_(b)>", "⅓", "x" * 50, "\ue000", "\ue001"),
 ]
+_PRIVATE_USE = re.compile("[\ue000-\uf8ff]")  # the text stage's own marks must never leak
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -232,6 +237,9 @@ def test_random_markdown_soup_gives_clean_sentences(seed: int) -> None:
             assert "\n" not in spoken and "  " not in spoken, (text, spoken)
             if spoken:
                 assert spoken.rstrip("\"')]”’»")[-1] in ".!?…。", (text, spoken)
+            assert not _PRIVATE_USE.search(spoken), (text, spoken)
+            lazy = list(speakable_chunks(text, language=language, first_chunk_words=2))
+            assert " ".join(lazy) == spoken, (text, spoken)
             chunks = list(split_chunks(spoken, first_chunk_words=2, max_chars=40))
             if not any(ord(ch) >= 0x3000 for ch in spoken):  # CJK may be cut between chars
                 assert [w for c in chunks for w in c.split()] == spoken.split()
