@@ -71,21 +71,23 @@ def _parser() -> MarkdownIt:
     return MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
 
 
-def iter_blocks(segment: str, code_blocks: CodeBlockMode = "placeholder") -> Iterator[str]:
+def iter_blocks(
+    segment: str, code_blocks: CodeBlockMode = "placeholder", *, english: bool = True
+) -> Iterator[str]:
     """Yield the spoken blocks of one markdown segment; "" stands for a code block that is
-    not said."""
+    not said. Without `english`, no English words are added (task marks, icons, diffs)."""
     if len(segment) >= _DENSE_MIN_CHARS and "```" not in segment and "~~~" not in segment:
         marks = sum(segment.count(ch) for ch in _MARKUP_CHARS)
         if marks > _DENSE_MARKUP * len(segment):
             for paragraph in re.split(r"\n\s*\n", segment):
                 yield _join_lines(_MARKUP.sub(" ", paragraph).split("\n"))
             return
-    lines, slots = _take_agent_blocks(segment.split("\n"))
+    lines, slots = _take_agent_blocks(segment.split("\n"), english)
     tokens = _parser().parse("\n".join(lines))
-    yield from _Walker(code_blocks, slots, lines).walk(tokens)
+    yield from _Walker(code_blocks, slots, lines, english).walk(tokens)
 
 
-def _take_agent_blocks(lines: list[str]) -> tuple[list[str], list[str]]:
+def _take_agent_blocks(lines: list[str], english: bool) -> tuple[list[str], list[str]]:
     """Outside fences: replace each pasted diff by a slot line (its summary is kept aside)
     and each stack trace by its error line."""
     out: list[str] = []
@@ -100,7 +102,8 @@ def _take_agent_blocks(lines: list[str]) -> tuple[list[str], list[str]]:
             end = index + 1
             while end < len(lines) and is_diff_line(lines[end]):
                 end += 1
-            slots.append(summarize_diff(lines[index:end]))
+            # The summary is English: other languages skip the diff, as they skip code.
+            slots.append(summarize_diff(lines[index:end]) if english else "")
             out += ["", f"{_SLOT}{len(slots) - 1}", ""]
             index = end
             continue
@@ -124,8 +127,11 @@ def _take_agent_blocks(lines: list[str]) -> tuple[list[str], list[str]]:
 class _Walker:
     """Walks the token stream once; a class only to share the table being read."""
 
-    def __init__(self, code_blocks: CodeBlockMode, slots: list[str], lines: list[str]) -> None:
+    def __init__(
+        self, code_blocks: CodeBlockMode, slots: list[str], lines: list[str], english: bool
+    ) -> None:
         self.code_blocks = code_blocks
+        self.english = english
         self.slots = slots
         self.lines = lines
         self.rows: list[list[str]] = []
@@ -149,7 +155,7 @@ class _Walker:
                     yield self.slots[int(slot.group(1))]
                     continue
                 if item_start:
-                    text = _task(text)
+                    text = _task(text, self.english)
                 item_start = False
                 yield _join_lines(text.split("\n"))
             elif kind in ("fence", "code_block"):
@@ -173,7 +179,7 @@ class _Walker:
             elif kind == "table_close":
                 in_table = False
                 if self.rows:
-                    yield from table_sentences(self.rows[0], self.rows[1:])
+                    yield from table_sentences(self.rows[0], self.rows[1:], self.english)
                 if self.after_table:
                     yield from self.html_block("\n".join(self.after_table))
 
@@ -188,11 +194,13 @@ class _Walker:
                 yield _join_lines(text.split("\n"))
 
 
-def _task(text: str) -> str:
-    """ "[x] Write tests" -> "Done: Write tests"."""
+def _task(text: str, english: bool) -> str:
+    """ "[x] Write tests" -> "Done: Write tests" (in English; else just "Write tests")."""
     match = _TASK.match(text)
     if match is None:
         return text
+    if not english:
+        return text[match.end() :]
     return f"{'Done' if match.group(1) in 'xX' else 'To do'}: {text[match.end() :]}"
 
 

@@ -92,7 +92,7 @@ def iter_spoken_blocks(
     mode: CodeBlockMode = code_blocks if english else "skip"
     held = ""  # a block ending in ":" waits: a silent code block may follow it
     for segment in iter_segments(text):
-        for block in iter_blocks(clean_characters(segment), mode):
+        for block in iter_blocks(clean_characters(segment), mode, english=english):
             if not block:
                 if held.endswith(":"):  # "Run this:" no longer introduces anything
                     held = held[:-1] + "."
