@@ -57,10 +57,11 @@ def prepare_block(block: str, *, english: bool = True) -> str:
     """One block (paragraph, heading, list item...) to one or more spoken sentences; the
     words of each expansion are glued (see rules.GLUE)."""
     text = drop_icons(block)
+    if english:
+        text = shorten_runaways(text)  # first: minified JSON is summarised, not read as data
     if _is_data(text):
         return _say_data(text, english)
     if english:
-        text = shorten_runaways(text)
         text = say_abbreviations(text)
         text = say_quantities(text)
         text = say_technical(text)
