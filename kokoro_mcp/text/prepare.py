@@ -31,7 +31,7 @@ logger = logging.getLogger(__name__)
 # A long block with this few letters is data, not prose (50 KB of "1.2.1.2." or of
 # brackets): a hundred rule passes over it would cost ~1 s, and none would help a listener.
 DATA_BLOCK_CHARS = 2_000
-DATA_LETTER_SHARE = 0.3
+DATA_LETTER_SHARE = 0.4  # prose, even full of numbers, is over half letters
 _LETTER = re.compile(r"[^\W\d_]")
 _NOT_SAID = re.compile(r"[^\w\s.,;:!?'%$€£-]+|_+")
 
