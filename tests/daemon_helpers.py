@@ -10,10 +10,12 @@ import contextlib
 import os
 import shutil
 import signal
+import subprocess
 import tempfile
 import time
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 
 class DaemonHome:
@@ -96,3 +98,20 @@ def _alive(pid: int) -> bool:
     except (OSError, IndexError):
         return False
     return state not in ("Z", "X")
+
+
+def run_kk(
+    home: DaemonHome, *args: str, env: dict[str, str] | None = None, **options: Any
+) -> subprocess.CompletedProcess[str]:
+    """`kk ARGS` with this home's daemon and the tone engine (unless `env` says otherwise)."""
+    from tests.mcp_helpers import PYTHON, REPO, TONE, server_env
+
+    return subprocess.run(
+        [PYTHON, "-m", "kokoro_mcp.client.kk", *args],
+        env=server_env({**home.env(), **TONE, **(env or {})}),
+        cwd=str(REPO),
+        capture_output=True,
+        text=True,
+        timeout=options.pop("timeout", 60),
+        **options,
+    )

@@ -21,7 +21,7 @@ import anyio
 import pytest
 
 from tests import pulse
-from tests.daemon_helpers import DaemonHome
+from tests.daemon_helpers import DaemonHome, run_kk
 from tests.mcp_helpers import PYTHON, REPO, TONE, connect, error_text, server_env, structured
 from tests.waiting import wait_until
 
@@ -30,17 +30,7 @@ pytestmark = [pytest.mark.audio, pytest.mark.usefixtures("audio_server")]
 LONG_TEXT = " ".join(["word"] * 40)  # 8 s of tone
 
 
-def kk(home: DaemonHome, *args: str, env: dict[str, str] | None = None,
-       **kwargs: Any) -> subprocess.CompletedProcess[str]:  # fmt: skip
-    return subprocess.run(
-        [PYTHON, "-m", "kokoro_mcp.client.kk", *args],
-        env=server_env({**home.env(), **TONE, **(env or {})}),
-        cwd=str(REPO),
-        capture_output=True,
-        text=True,
-        timeout=kwargs.pop("timeout", 60),
-        **kwargs,
-    )
+kk = run_kk
 
 
 def kk_background(home: DaemonHome, *args: str) -> subprocess.Popen[str]:

@@ -14,7 +14,7 @@ from kokoro_mcp.client.kk import Invocation, UsageError, parse
 from kokoro_mcp.client.sentences import LINGER_SECONDS, SentenceStream
 from tests import pulse
 from tests.daemon_audio import seconds_per_tone, tone_of
-from tests.daemon_helpers import DaemonHome
+from tests.daemon_helpers import DaemonHome, run_kk
 from tests.mcp_helpers import PYTHON, REPO, TONE, server_env
 from tests.waiting import wait_until
 
@@ -86,18 +86,7 @@ def test_sentence_stream_cuts_at_pauses_never_inside_code() -> None:
 # -- against a daemon ---------------------------------------------------------------------------
 
 
-def kk(
-    home: DaemonHome, *args: str, input: str | None = None, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [PYTHON, "-m", "kokoro_mcp.client.kk", *args],
-        env=server_env({**home.env(), **TONE, **(env or {})}),
-        cwd=str(REPO),
-        capture_output=True,
-        text=True,
-        input=input,
-        timeout=60,
-    )
+kk = run_kk
 
 
 @pytest.mark.audio

@@ -10,7 +10,6 @@ folder was cleaned at logout), since no client could reach it any more.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import logging
 import os
 import signal
@@ -22,13 +21,13 @@ import anyio
 
 from kokoro_mcp.config import Settings
 from kokoro_mcp.errors import KokoroError
+from kokoro_mcp.ipc import lock
 from kokoro_mcp.ipc.paths import daemon_lock_path, ensure_runtime_dir, log_path, socket_path
 from kokoro_mcp.shutdown import EXIT_OK, exit_now
 
 logger = logging.getLogger(__name__)
 
 CLOSE_TIMEOUT = 0.3  # seconds the Speaker gets to stop audio and close the device
-LOCK_POLL_SECONDS = 0.1
 
 
 class DaemonRunningError(KokoroError):
@@ -64,30 +63,16 @@ def _version() -> str:
 
 
 def _take_lock(path: Path, *, wait: float) -> int:
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-    deadline = time.monotonic() + wait
-    while True:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            break
-        except BlockingIOError:
-            if time.monotonic() >= deadline:
-                holder = _read_pid(fd)
-                os.close(fd)
-                raise DaemonRunningError(
-                    f"a kokoro-mcp daemon is already running{holder}; `kk kill` stops it"
-                ) from None
-            time.sleep(LOCK_POLL_SECONDS)
+    fd = lock.acquire(path, time.monotonic() + wait)
+    if fd is None:
+        pid = lock.holder(path)
+        running = f" (pid {pid})" if pid else ""
+        raise DaemonRunningError(
+            f"a kokoro-mcp daemon is already running{running}; `kk kill` stops it"
+        )
     os.ftruncate(fd, 0)
     os.write(fd, f"{os.getpid()}\n".encode())
     return fd
-
-
-def _read_pid(fd: int) -> str:
-    with contextlib.suppress(OSError, ValueError):
-        pid = int(os.pread(fd, 32, 0).decode().strip())
-        return f" (pid {pid})"
-    return ""
 
 
 _socket_inode: int | None = None

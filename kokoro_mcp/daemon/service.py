@@ -128,18 +128,24 @@ class SpeechService:
     # -- pause / resume / stop ---------------------------------------------------------------
 
     async def pause(self) -> ControlResult:
-        self.last_request = time.monotonic()
-        speaker = self.host.speaker
-        changed = speaker.pause() if speaker is not None else False
-        message = "Paused; call resume to continue." if changed else "Nothing is playing."
-        return ControlResult(action="pause", changed=changed, state=self._state(), message=message)
+        return self._hold_or_continue("pause")
 
     async def resume(self) -> ControlResult:
+        return self._hold_or_continue("resume")
+
+    def _hold_or_continue(self, action: Literal["pause", "resume"]) -> ControlResult:
         self.last_request = time.monotonic()
         speaker = self.host.speaker
-        changed = speaker.resume() if speaker is not None else False
-        message = "Resumed." if changed else "Speech was not paused; nothing to resume."
-        return ControlResult(action="resume", changed=changed, state=self._state(), message=message)
+        changed = False
+        if speaker is not None:
+            changed = speaker.pause() if action == "pause" else speaker.resume()
+        message = {
+            ("pause", True): "Paused; call resume to continue.",
+            ("pause", False): "Nothing is playing.",
+            ("resume", True): "Resumed.",
+            ("resume", False): "Speech was not paused; nothing to resume.",
+        }[action, changed]
+        return ControlResult(action=action, changed=changed, state=self._state(), message=message)
 
     async def stop(self) -> ControlResult:
         self.last_request = time.monotonic()

@@ -9,7 +9,6 @@ the new daemon, holding `daemon.lock`, knows it is stale and replaces it.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import subprocess
 import sys
@@ -18,6 +17,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from kokoro_mcp.ipc import lock
 from kokoro_mcp.ipc.connection import Connection, DaemonNotRunning
 from kokoro_mcp.ipc.paths import (
     ensure_runtime_dir,
@@ -159,20 +159,13 @@ def _last_log_line() -> str:
 
 @contextlib.contextmanager
 def _locked(path: Path, deadline: float) -> Iterator[None]:
-    """An exclusive flock on `path`, waiting until `deadline` at most."""
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    """The launch lock, waiting until `deadline` at most."""
+    fd = lock.acquire(path, deadline)
+    if fd is None:
+        raise DaemonError(
+            f"another client has been starting the daemon for too long ({path}); see {log_path()}"
+        )
     try:
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise DaemonError(
-                        f"another client has been starting the daemon for too long ({path});"
-                        f" see {log_path()}"
-                    ) from None
-                time.sleep(POLL_SECONDS)
         yield
     finally:
         os.close(fd)  # releases the lock
