@@ -180,3 +180,12 @@ def test_a_live_pipe_is_heard_sentence_by_sentence() -> None:
         onset = pulse.first_sound(window)
         assert onset is not None and onset / pulse.SAMPLE_RATE < 0.6
     assert not np.max(np.abs(samples)) > 0.35, "overlap"
+
+
+def test_show_text_prints_the_chunks_without_a_daemon() -> None:
+    with DaemonHome() as home:
+        shown = kk(home, "say", "--show-text", "**Build** finished. See https://example.com/x")
+        assert shown.returncode == 0, shown.stderr
+        assert "Build finished." in shown.stdout and "**" not in shown.stdout
+        assert "https" not in shown.stdout
+        assert home.pid() is None and not home.socket.exists()

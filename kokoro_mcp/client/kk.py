@@ -65,6 +65,7 @@ options (before or after the command):
   -m, --mode MODE     interrupt (default: replace your earlier speech) or queue
   -o, --output FILE   say: write a 24 kHz WAV instead of playing (no daemon needed)
   -n, --no-wait       say: return once the daemon has the text
+  --show-text         say: print the chunks that would be spoken (no model, no audio)
   --json              status: print JSON
   -h, --help          this help;  --version: the version
 """

@@ -3,7 +3,8 @@
 With text on stdin, pieces are sent as soon as they are complete (see sentences.py) and queued
 behind each other, so a streaming writer is heard sentence by sentence without gaps or overlap.
 `kk` waits until its speech has played (like `say` on macOS) unless --no-wait; Ctrl-C stops
-the speech it started and nothing else. `-o FILE` renders a WAV in-process (no daemon).
+the speech it started and nothing else. `-o FILE` renders a WAV and `--show-text` prints the
+chunks that would be spoken, both in-process (no daemon).
 """
 
 from __future__ import annotations
@@ -29,12 +30,11 @@ EXIT_FAILURE = 1
 def say(settings: Settings, words: list[str], options: dict[str, Any]) -> int:
     text = " ".join(words) if words else None
     output = options.get("output")
-    if output is not None:
-        from pathlib import Path
-
+    if output is not None or options.get("show_text"):
+        # A file, or the chunks as text: done here, in this process, with no daemon.
         from kokoro_mcp.say import run_say
 
-        return run_say(settings, text, Path(output))
+        return run_say(settings, text, output, show_text=bool(options.get("show_text")))
     if text is not None and not text.strip():
         text = None
     if text is None and sys.stdin.isatty():
