@@ -14,9 +14,10 @@ def test_a_chunk_repeated_many_times_in_a_row_is_said_twice() -> None:
     assert said == ["a a a a", "a a a a", "the end"]
 
 
-def test_alternating_and_spaced_repeats_are_kept() -> None:
-    engine = ToneEngine()
-    chunks = ["yes", "no", "yes", "no", "yes", "yes", "maybe", "yes"]
+def test_alternating_spaced_and_long_repeats_are_kept() -> None:
+    engine = ToneEngine(words_per_chunk=50)
+    long = "a sentence long enough to be real speech, said again"
+    chunks = ["yes", "no", "yes", "no", "yes", "yes", "maybe", "yes", long, long, long]
     said = [chunk.text for chunk in engine.synthesize(chunks, "af_heart")]
     assert said == chunks
 
@@ -25,3 +26,9 @@ def test_very_long_numbers_are_summarised_and_ordinary_ones_kept() -> None:
     assert shorten_chunk("99999999999999999999 and so on.") == "a 20-digit number and so on."
     assert shorten_chunk("Build 123456789012 passed.") == "Build 123456789012 passed."
     assert shorten_chunk("x" * 10) == "xxx"
+
+
+def test_repeated_words_are_speech_but_repeated_symbols_are_not() -> None:
+    assert shorten_chunk("no no no no no") == "no no no no no"
+    assert shorten_chunk("a@a@a@a@a@a@") == "a@a@a@"
+    assert shorten_chunk("((((((x))))))") == "(((x)))"

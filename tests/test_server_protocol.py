@@ -122,6 +122,7 @@ def test_status_and_speak_results_are_structured() -> None:
                 "loading": False,
                 "error": None,
                 "problem": None,
+                "installing": False,
             }
             assert status["audio"]["ok"] is True
             assert status["defaults"] == {"voice": "af_heart", "speed": 1.0, "mode": "interrupt"}

@@ -25,7 +25,10 @@ __all__ = ["MAX_SPEED", "MIN_SPEED", "validate_speed"]  # re-exported: part of t
 logger = logging.getLogger(__name__)
 
 SAMPLE_RATE = 24_000
-MAX_SAME_CHUNK = 2  # identical chunks in a row beyond this are degenerate text, not speech
+# A short chunk said again and again ("a a a a" x 137) is a chain the text stage cut up, not
+# speech: at most MAX_SAME_CHUNK in a row. Long chunks may repeat (lists, songs, test texts).
+MAX_SAME_CHUNK = 2
+SHORT_CHUNK_CHARS = 24
 
 AudioArray = npt.NDArray[np.float32]
 
@@ -162,7 +165,7 @@ class Engine(abc.ABC):
         repeated = 0
         for prepared in chunks:
             text_chunk = shorten_chunk(prepared)  # bounded G2P work (see g2p_input.py)
-            if recent.count(text_chunk) >= MAX_SAME_CHUNK:
+            if len(text_chunk) <= SHORT_CHUNK_CHARS and recent.count(text_chunk) >= MAX_SAME_CHUNK:
                 repeated += 1
                 continue
             recent = [*recent[-(MAX_SAME_CHUNK - 1) :], text_chunk]

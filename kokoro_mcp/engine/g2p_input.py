@@ -7,8 +7,9 @@ Python's int() refuse it. Text preparation (kokoro_mcp/text) already shortens wh
 this is the engine's own backstop, applied to every string handed to G2P:
 
 - a unit of 1-16 characters repeated more than MAX_REPEATS times in a row ("((((", "a@a@a@",
-  combining accents, zero-width joiners) is kept MAX_REPEATS times; digit runs are left alone
-  (they are values, not noise) unless the token itself is too long;
+  combining accents, zero-width joiners) is kept MAX_REPEATS times; digit runs and a word of
+  two or more letters repeated with spaces are left alone (values and speech, not noise)
+  unless the token itself is too long;
 - a whitespace-free token longer than MAX_TOKEN_CHARS keeps its first MAX_TOKEN_CHARS;
 - a number of more than MAX_NUMBER_DIGITS digits becomes "a 20-digit number" (read in full,
   twenty nines take twelve seconds and say nothing a listener can hold).
@@ -36,9 +37,13 @@ MAX_UNIT_CHARS = 16
 _REPEATED_UNIT = re.compile(rf"(.{{1,{MAX_UNIT_CHARS}}}?)\1{{{MAX_REPEATS},}}", re.DOTALL)
 
 
+_WORD_UNIT = re.compile(r"[^\W\d_]{2,}\s+")
+
+
 def _keep_a_few(match: re.Match[str]) -> str:
     unit = match.group(1)
-    if unit.isdigit():
+    if unit.isdigit() or _WORD_UNIT.fullmatch(unit):
+        # Digits are values; a real word said again and again ("no no no no") is speech.
         return match.group()
     return unit * MAX_REPEATS
 
@@ -56,7 +61,12 @@ _LONG_NUMBER = re.compile(rf"\d{{{MAX_NUMBER_DIGITS + 1},}}")
 def shorten_chunk(text: str) -> str:
     """A prepared chunk with runs collapsed and very long numbers summarised."""
     collapsed = collapse_runs(text)
-    return _LONG_NUMBER.sub(lambda match: f"a {len(match.group())}-digit number", collapsed)
+    return _LONG_NUMBER.sub(_number_summary, collapsed)
+
+
+def _number_summary(match: re.Match[str]) -> str:
+    digits = len(match.group())
+    return f"a {digits}-digit number" if digits < 100 else "a very long number"
 
 
 def bound_for_g2p(text: str) -> str:

@@ -94,6 +94,9 @@ def _digit_run(match: re.Match[str]) -> str:
     return glue(f"a {len(digits)}-digit number")
 
 
+UNBROKEN_KEEP_CHARS = 12
+
+
 def shorten_runaways(text: str) -> str:
     """Before the other passes: JSON, UUID lists and very long digit strings summarised."""
     text = summarize_json(text)
@@ -110,8 +113,8 @@ def _cap_token(match: re.Match[str], english: bool = True) -> str:
         if len(" ".join([*kept, piece])) > MAX_WORD_CHARS // 2:
             break
         kept.append(piece)
-    if not kept:
-        kept = [token[: MAX_WORD_CHARS // 2]]
+    if not kept:  # one unbroken run: its first letters say what it was; more is noise
+        kept = [token[:UNBROKEN_KEEP_CHARS]]
     logger.info("shortened a %d-character token to its start %r", len(token), " ".join(kept))
     more = len(pieces) - len(kept)
     if not english:
