@@ -31,7 +31,7 @@ pulse.use_private_server()  # before anything imports sounddevice
 import anyio  # noqa: E402
 
 from benchmarks.common import machine, p50, p95, summary  # noqa: E402
-from tests.mcp_helpers import connect  # noqa: E402
+from tests.mcp_helpers import NO_DAEMON, connect  # noqa: E402
 
 # {n} makes every request new text, so no run is served from the engine's audio cache.
 PHRASES = [
@@ -95,7 +95,7 @@ def _phrases(block: int, side: int) -> list[str]:
 async def measure_mcp(phrases: list[str], capture: pulse.Capture) -> dict[str, Any]:
     at_sink: list[float] = []
     reported: list[float] = []
-    async with connect(read_timeout=120) as session:
+    async with connect(NO_DAEMON, read_timeout=120) as session:
         await _wait_idle(session)
         await session.call_tool("speak", {"text": "Warming up.", "wait": True})
         await _wait_idle(session)

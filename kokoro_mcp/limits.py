@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from kokoro_mcp.errors import InvalidInputError
 
+MAX_TEXT_CHARS = 20_000  # ~20 minutes of speech; more than that is a document, not speech
 MIN_SPEED = 0.5
 MAX_SPEED = 2.0
 # Seconds PortAudio keeps queued: sets start and stop latency at the sink (~60 ms at 0.05,

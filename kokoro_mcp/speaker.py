@@ -12,11 +12,12 @@ synthesis thread checks the same before pushing, so no stale chunk is ever playe
 from __future__ import annotations
 
 import collections
+import itertools
 import logging
 import queue
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Literal
 
 import numpy as np
@@ -26,7 +27,6 @@ from kokoro_mcp.audio.default_output import DefaultOutputProbe
 from kokoro_mcp.engine.base import Engine, VoiceInfo, validate_speed
 from kokoro_mcp.engine.voices import supported_language_names
 from kokoro_mcp.errors import (
-    AudioDeviceError,
     InvalidInputError,
     KokoroError,
     ModelError,
@@ -35,6 +35,7 @@ from kokoro_mcp.errors import (
 )
 from kokoro_mcp.limits import DEFAULT_AUDIO_LATENCY
 from kokoro_mcp.speaker_types import (
+    LOCAL_OWNER,
     MODES,
     Mode,
     SpeakerStatus,
@@ -42,6 +43,7 @@ from kokoro_mcp.speaker_types import (
     Utterance,
     UtteranceInfo,
 )
+from kokoro_mcp.text.markdown import CodeBlockMode
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +53,6 @@ __all__ = [
     "SpeakerStatus",
     "Utterance",
     "UtteranceInfo",
-    "speak_blocking",
 ]
 
 MAX_AHEAD_SECONDS = 15.0  # synthesized-but-unplayed audio the synthesis thread may build up
@@ -75,6 +76,7 @@ class Speaker:
         latency: float | str = DEFAULT_AUDIO_LATENCY,
         max_ahead_seconds: float = MAX_AHEAD_SECONDS,
         default_probe: DefaultOutputProbe | Literal["system"] | None = "system",
+        code_blocks: CodeBlockMode = "placeholder",
         check_model_files: bool = True,
     ) -> None:
         if max_queue < 1:
@@ -83,6 +85,7 @@ class Speaker:
         self.max_queue = max_queue
         self.default_voice = default_voice
         self.default_speed = validate_speed(default_speed)
+        self.code_blocks: CodeBlockMode = code_blocks
         self.max_ahead_seconds = max_ahead_seconds
         # Hash the model files in the background once loaded (a long-lived speaker's
         # status reports damage); one-shot speech skips the work.
@@ -169,46 +172,69 @@ class Speaker:
         voice: str | None = None,
         speed: float | None = None,
         mode: Mode = "interrupt",
+        *,
+        owner: str = LOCAL_OWNER,
+        client: str | None = None,
+        code_blocks: CodeBlockMode | None = None,
     ) -> Utterance:
         """Queue `text` for speaking and return its handle at once.
 
-        `interrupt` drops whatever is playing or queued and speaks now; `queue` speaks after
-        everything queued. Raises InvalidInputError / QueueFullError / ModelError with a message
-        that says what to change.
+        `owner` is who asks (one MCP session, the command line...): `interrupt` replaces the
+        owner's own current and queued speech and goes next: after the utterance already
+        sounding if another owner's is, and after other owners' interrupting speech that was
+        waiting first; `queue` speaks after everything queued. So speech from
+        different owners never overlaps and never cuts each other off; `stop()` silences all.
+        Raises InvalidInputError / QueueFullError / ModelError with a message that says what
+        to change.
         """
         if mode not in MODES:
             raise InvalidInputError(f"mode must be 'interrupt' or 'queue', got {mode!r}")
         voice = self.default_voice if voice is None else voice
         speed = validate_speed(self.default_speed if speed is None else speed)
-        speakable = self._prepare(text, voice)
+        prepared = self._prepare(text, voice, code_blocks or self.code_blocks)
         if self._engine_error is not None:
             raise ModelError(f"the speech model failed to load: {self._engine_error}")
         with self._lock:
             if self._closed:
                 raise KokoroError("the speaker is closed; start a new one")
-            live = len(self._active) + len(self._queue)
-            if mode == "queue" and live - 1 >= self.max_queue:
+            live = self._live_locked()
+            if mode == "queue" and len(live) - 1 >= self.max_queue:
                 raise QueueFullError(
                     f"the speech queue is full ({self.max_queue} utterances waiting); wait for"
                     " some to finish, call stop, or use mode 'interrupt' to replace them"
                 )
             dropped: list[Utterance] = []
-            if mode == "interrupt":
+            others = [u for u in live if u.owner != owner]
+            if mode == "interrupt" and not others:
                 self._generation += 1
                 dropped = self._drop_all_locked()
+            elif mode == "interrupt":
+                dropped = [u for u in live if u.owner == owner]
+                for utterance in dropped:
+                    utterance._finish("stopped")
+                    self._forget_locked(utterance)
             utterance = Utterance(
                 self._next_id,
                 text,
                 voice,
                 speed,
                 mode,
-                speakable=speakable,
+                prepared=prepared,
                 generation=self._generation,
                 sample_rate=self.sample_rate,
-                notify=self._events.put,
+                owner=owner,
+                client=client or owner,
             )
             self._next_id += 1
-            self._queue.append(utterance)
+            if mode == "interrupt":
+                # After what is being synthesized or played and after other owners' interrupting
+                # speech already waiting (first come, first served), ahead of queued speech.
+                ahead = 0
+                while ahead < len(self._queue) and self._queue[ahead].mode == "interrupt":
+                    ahead += 1
+                self._queue.insert(ahead, utterance)
+            else:
+                self._queue.append(utterance)
             self._interrupt_synthesis_locked(dropped)
             self._work.notify_all()
         self._announce([*dropped, utterance])
@@ -260,6 +286,7 @@ class Speaker:
         with self._lock:
             live = self._live_locked()
             current = live[0].info() if live else None
+            waiting = _waiting_by_client(live[1:])
             recent = tuple(round(value, 4) for value in self._recent_ttfa)
             paused = self._paused
             last_failure = self._last_failure
@@ -270,6 +297,7 @@ class Speaker:
             engine_error=self._engine_error,
             current=current,
             queue_length=max(0, len(live) - 1),
+            waiting=waiting,
             last_time_to_first_audio=recent[-1] if recent else None,
             recent_time_to_first_audio=recent,
             audio=audio,
@@ -296,7 +324,7 @@ class Speaker:
 
     # -- internals shared by the public methods (caller holds self._lock) -----------------------
 
-    def _prepare(self, text: str, voice: str) -> str:
+    def _prepare(self, text: str, voice: str, code_blocks: CodeBlockMode) -> Iterator[str]:
         if not isinstance(text, str) or not text.strip():
             raise InvalidInputError("text is empty: pass the sentences to speak")
         info = self.engine.check_voice(voice)
@@ -305,16 +333,18 @@ class Speaker:
                 f"voice {voice!r} speaks {info.language_name}, which this install cannot"
                 f" pronounce; use a voice for {supported_language_names()}, e.g. af_heart"
             )
-        from kokoro_mcp.text import CodeBlockMode, prepare_text
+        from kokoro_mcp.text import speakable_chunks
 
-        code_blocks: CodeBlockMode = "skip" if self.engine.code_blocks == "skip" else "placeholder"
-        speakable = prepare_text(text, code_blocks=code_blocks, language=info.language)
-        if not speakable.strip():
+        # The Speaker owns preparation: only the first chunk is prepared here (its cost does not
+        # grow with the text); the synthesis thread pulls the rest as it speaks.
+        chunks = speakable_chunks(text, code_blocks=code_blocks, language=info.language)
+        first = next(chunks, None)
+        if first is None:
             raise InvalidInputError(
                 "nothing to say: the text is empty once markup and unspeakable characters are"
                 " removed. Pass plain sentences."
             )
-        return speakable
+        return itertools.chain([first], chunks)
 
     def _live_locked(self) -> list[Utterance]:
         return [*self._active, *self._queue]
@@ -402,12 +432,8 @@ class Speaker:
             return self._is_stale(utterance)
 
         try:
-            chunks = self.engine.stream(
-                utterance.speakable,
-                utterance.voice,
-                utterance.speed,
-                cancelled=stale,
-                prepare=False,
+            chunks = self.engine.synthesize(
+                utterance.prepared, utterance.voice, utterance.speed, cancelled=stale
             )
             for chunk in chunks:
                 samples = np.ascontiguousarray(chunk.samples, dtype=np.float32).reshape(-1)
@@ -457,33 +483,24 @@ class Speaker:
     # -- monitor thread --------------------------------------------------------------------------
 
     def _monitor_loop(self) -> None:
-        closing = False
-        while not closing:
-            changed: dict[int, Utterance] = {}
+        """Turn what the callback did into utterance progress; events only wake it sooner."""
+        while True:
             with self._lock:
                 busy = bool(self._active)
             try:
                 item = self._events.get(timeout=PROGRESS_POLL_SECONDS if busy else 1.0)
-                while True:
-                    if item is None:
-                        closing = True
-                    else:
-                        changed[item.id] = item
+                while item is not None:
                     item = self._events.get_nowait()
+                return  # None: the Speaker is closing
             except queue.Empty:
                 pass
-            for utterance in self._track_playback():
-                changed[utterance.id] = utterance
-            for utterance in changed.values():
-                utterance._fire()
+            self._track_playback()
 
-    def _track_playback(self) -> list[Utterance]:
+    def _track_playback(self) -> None:
         """Copy what the callback did (tokens) into the utterances; finish those played out."""
-        changed: list[Utterance] = []
         with self._lock:
             for utterance in list(self._active):
                 token = utterance.token
-                before = (utterance.state, utterance.chunks_played)
                 if token.first_sample_at is not None and utterance.time_to_first_audio is None:
                     ttfa = token.first_sample_at - utterance.created_at
                     utterance.time_to_first_audio = ttfa
@@ -494,48 +511,10 @@ class Speaker:
                 if token.ended and not utterance.finished:
                     utterance._finish("done")
                     self._active.remove(utterance)
-                if (utterance.state, utterance.chunks_played) != before:
-                    changed.append(utterance)
-        return changed
 
 
-def speak_blocking(
-    engine: Engine,
-    text: str,
-    *,
-    voice: str = "af_heart",
-    speed: float = 1.0,
-    device: str | int | None = None,
-    latency: float | str = DEFAULT_AUDIO_LATENCY,
-    audio_timeout: float = 3.0,
-) -> Utterance:
-    """Speak `text` once and return when it has been heard (for `kokoro-mcp say`).
-
-    Raises AudioDeviceError (pointing to `--output`) when no output device opens within
-    `audio_timeout`, and the utterance's error when synthesis fails.
-    """
-    speaker = Speaker(
-        engine,
-        device=device,
-        latency=latency,
-        default_voice=voice,
-        default_speed=speed,
-        check_model_files=False,
-    )
-    speaker.start()
-    try:
-        if not speaker.wait_audio(audio_timeout):
-            audio = speaker.status().audio
-            raise AudioDeviceError(
-                f"no audio output: {audio.problem or 'the output device did not open'}."
-                " To write the speech to a file instead, use --output FILE.wav."
-            )
-        utterance = speaker.speak(text, voice, speed)
-        utterance.wait()
-        if utterance.state == "failed":
-            raise KokoroError(utterance.error or "speech failed")
-        # "done" means handed to the device: let its last buffer reach the speaker.
-        time.sleep((speaker.player.status().latency or DEFAULT_AUDIO_LATENCY) + 0.1)
-        return utterance
-    finally:
-        speaker.close()
+def _waiting_by_client(waiting: Sequence[Utterance]) -> tuple[tuple[str, int], ...]:
+    counts: dict[str, int] = {}
+    for utterance in waiting:
+        counts[utterance.client] = counts.get(utterance.client, 0) + 1
+    return tuple(counts.items())

@@ -1,24 +1,27 @@
-"""What the Speaker hands out: utterance handles and status snapshots (no MCP in sight)."""
+"""What the Speaker hands out: utterance handles and status snapshots (no MCP in sight).
+
+Modes come from the settings and states from the result models, so each is named once."""
 
 from __future__ import annotations
 
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
 from kokoro_mcp.audio import AudioStatus, PlaybackToken
+from kokoro_mcp.config import MODES, Mode
+from kokoro_mcp.results import PlayerState as State
 
 logger = logging.getLogger(__name__)
 
-Mode = Literal["interrupt", "queue"]
-MODES: tuple[Mode, ...] = ("interrupt", "queue")
-State = Literal["idle", "loading", "playing", "paused", "error"]
+__all__ = ["MODES", "Mode", "State"]
 UtteranceState = Literal["queued", "synthesizing", "playing", "done", "stopped", "failed"]
 FINAL_STATES: frozenset[str] = frozenset({"done", "stopped", "failed"})
 PREVIEW_CHARS = 80
+LOCAL_OWNER = "local"  # the owner of speech requested in-process (no daemon, `say`)
 
 
 def preview(text: str, limit: int = PREVIEW_CHARS) -> str:
@@ -39,6 +42,7 @@ class UtteranceInfo:
     seconds_synthesized: float
     done_synthesizing: bool
     state: str = "playing"
+    client: str = LOCAL_OWNER  # who asked for it (an MCP client's name, "cli", ...)
 
 
 @dataclass(frozen=True)
@@ -52,15 +56,13 @@ class SpeakerStatus:
     recent_time_to_first_audio: tuple[float, ...]
     audio: AudioStatus
     paused: bool = False
+    waiting: tuple[tuple[str, int], ...] = ()  # (client, utterances waiting), in queue order
     # The latest utterance that failed during synthesis ("utterance 3 failed: ..."), so a
     # caller that did not wait still learns what happened to its speech.
     last_failure: str | None = None
     # The installed model files differ from their manifest (found in the background after
     # loading), with the repair command; speech goes on regardless.
     model_problem: str | None = None
-
-
-Listener = Callable[["Utterance"], None]
 
 
 class Utterance:
@@ -75,17 +77,21 @@ class Utterance:
         speed: float,
         mode: Mode,
         *,
-        speakable: str,
+        prepared: Iterator[str],
         generation: int,
         sample_rate: int,
-        notify: Callable[[Utterance], None],
+        owner: str = LOCAL_OWNER,
+        client: str = LOCAL_OWNER,
     ) -> None:
         self.id = id
+        self.owner = owner  # whose `interrupt` may replace it
+        self.client = client  # shown in status
         self.text = text
         self.voice = voice
         self.speed = speed
         self.mode: Mode = mode
-        self.speakable = speakable  # the prepared text the engine reads
+        # Speakable chunks, prepared lazily as the synthesis thread pulls them.
+        self.prepared = prepared
         self.created_at = time.monotonic()
         self.state: UtteranceState = "queued"
         self.error: str | None = None
@@ -96,10 +102,7 @@ class Utterance:
         self.time_to_first_audio: float | None = None
         self.token = PlaybackToken(id, generation)
         self._sample_rate = sample_rate
-        self._notify = notify
         self._done = threading.Event()
-        self._listeners: list[Listener] = []
-        self._listeners_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"<Utterance {self.id} {self.state} {preview(self.text, 30)!r}>"
@@ -128,14 +131,6 @@ class Utterance:
         """Block until the utterance is done, stopped or failed; False on timeout."""
         return self._done.wait(timeout)
 
-    def add_listener(self, fn: Listener) -> None:
-        """Call `fn(self)` from a Speaker worker thread on every progress or state change
-        (once more right away if it has already finished)."""
-        with self._listeners_lock:
-            self._listeners.append(fn)
-        if self.finished:
-            self._notify(self)
-
     def info(self) -> UtteranceInfo:
         return UtteranceInfo(
             id=self.id,
@@ -148,6 +143,7 @@ class Utterance:
             seconds_synthesized=round(self.seconds_synthesized, 3),
             done_synthesizing=self.done_synthesizing,
             state=self.state,
+            client=self.client,
         )
 
     # -- for the Speaker -----------------------------------------------------------------------
@@ -161,12 +157,3 @@ class Utterance:
         if state != "done":
             self.token.cancelled = True
         self._done.set()
-
-    def _fire(self) -> None:
-        with self._listeners_lock:
-            listeners = list(self._listeners)
-        for fn in listeners:
-            try:
-                fn(self)
-            except Exception:
-                logger.exception("utterance listener %r failed", fn)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import struct
-import wave
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -121,13 +120,3 @@ def write_wav(
         seconds = stream_wav(atomic.file, target.shown, chunks, seekable=True, rate=rate)
         atomic.commit()
     return seconds
-
-
-def read_wav(path: Path) -> tuple[AudioArray, int]:
-    """Read a 16-bit mono WAV as float32 samples and its rate (for tests and tools)."""
-    with wave.open(str(path), "rb") as source:
-        if source.getsampwidth() != 2 or source.getnchannels() != 1:
-            raise ValueError(f"{path} is not 16-bit mono")
-        data = source.readframes(source.getnframes())
-        rate = source.getframerate()
-    return (np.frombuffer(data, dtype="<i2").astype(np.float32) / 32768.0), rate

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A private PulseAudio server with two null sinks, for tests and benchmarks on machines
-# without a sound card (see DESIGN.md, "Audio without a sound card").
+# without a sound card (see docs/design.md, "Audio without a sound card").
 #
 #   scripts/pulse.sh start   # start it unless it already answers; prints `export PULSE_SERVER=...`
 #   scripts/pulse.sh stop    # stop the server this script started

@@ -2,16 +2,35 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests import pulse
+from tests.daemon_helpers import DaemonHome
 
 # Before anything imports sounddevice: all playback in tests goes to the private PulseAudio
 # server (null sinks we can record), never to a real sound card.
 pulse.use_private_server()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_daemon_home() -> Iterator[DaemonHome]:
+    """No test talks to the user's own speech daemon: anything that starts one without a home
+    of its own (a CLI `say`, the Inspector, doctor) gets this session's, stopped at the end."""
+    with DaemonHome() as home:
+        saved = {name: os.environ.get(name) for name in home.env()}
+        os.environ.update(home.env())
+        try:
+            yield home
+        finally:
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
 
 
 @pytest.fixture(scope="session")

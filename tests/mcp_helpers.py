@@ -4,6 +4,7 @@ pipe when a test must see every byte on stdout or the process itself (exit codes
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
@@ -19,15 +20,17 @@ from typing import Any
 
 from mcp import ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
-from mcp_types import CallToolResult
+from mcp_types import CallToolResult, Implementation
 
 from tests import pulse
+from tests.daemon_helpers import DaemonHome
 
 REPO = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 SERVER_ARGS = ["-m", "kokoro_mcp"]
 PROTOCOL_VERSION = "2025-11-25"
-TONE = {"KOKORO_MCP_TEST_ENGINE": "tone"}
+TONE = {"KOKORO_MCP_ENGINE": "tone"}
+NO_DAEMON = {"KOKORO_MCP_DAEMON": "0"}
 
 
 def server_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -45,25 +48,39 @@ async def connect(
     args: list[str] | None = None,
     *,
     read_timeout: float = 60.0,
+    home: DaemonHome | None = None,
+    client_name: str = "kokoro-tests",
 ) -> AsyncIterator[ClientSession]:
-    """An initialized SDK ClientSession to a fresh `python -m kokoro_mcp` child."""
+    """An initialized SDK ClientSession to a fresh `python -m kokoro_mcp` child.
+
+    Each server gets its own daemon home (stopped afterwards) unless `home` is shared."""
+    owned = home is None
+    home = home or DaemonHome()
     params = StdioServerParameters(
         command=PYTHON,
         args=[*SERVER_ARGS, *(args or [])],
-        env=server_env(extra_env),
+        env=server_env({**home.env(), **(extra_env or {})}),
         cwd=str(REPO),
     )
-    with tempfile.TemporaryFile("w+") as errlog:
+    with contextlib.ExitStack() as stack, tempfile.TemporaryFile("w+") as errlog:
+        if owned:
+            stack.enter_context(home)
         try:
             async with (
                 stdio_client(params, errlog=errlog) as (read, write),
-                ClientSession(read, write, read_timeout_seconds=read_timeout) as session,
+                ClientSession(
+                    read,
+                    write,
+                    read_timeout_seconds=read_timeout,
+                    client_info=Implementation(name=client_name, version="0"),
+                ) as session,
             ):
                 await session.initialize()
                 yield session
         except BaseException:
             errlog.seek(0)
             sys.stderr.write("---- server stderr ----\n" + errlog.read()[-6000:])
+            sys.stderr.write("---- daemon log ----\n" + home.log()[-6000:])
             raise
 
 
@@ -82,18 +99,20 @@ class RawServer:
 
     def __init__(self, extra_env: Mapping[str, str] | None = None, args: list[str] | None = None):
         self.stderr_file = tempfile.TemporaryFile("w+")  # noqa: SIM115 (closed in close())
+        self.home = DaemonHome()
         self.started_at = time.monotonic()
         self.process = subprocess.Popen(
             [PYTHON, *SERVER_ARGS, *(args or [])],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self.stderr_file,
-            env=server_env(extra_env),
+            env=server_env({**self.home.env(), **(extra_env or {})}),
             cwd=str(REPO),
         )
         self.lines: queue.Queue[bytes] = queue.Queue()
         self.raw = bytearray()  # every byte the server wrote to stdout
         self._next_id = 1
+        self._early: dict[Any, dict[str, Any]] = {}
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
 
@@ -127,12 +146,18 @@ class RawServer:
         return message
 
     def response(self, request_id: int, timeout: float = 30.0) -> dict[str, Any]:
-        """The response to `request_id`, skipping notifications."""
+        """The response to `request_id`, skipping notifications; responses to other requests
+        that arrive meanwhile are kept for their own `response()` call."""
+        if request_id in self._early:
+            return self._early.pop(request_id)
         deadline = time.monotonic() + timeout
         while True:
             message = self.read_message(max(0.01, deadline - time.monotonic()))
-            if message.get("id") == request_id and "method" not in message:
+            if "method" in message:
+                continue
+            if message.get("id") == request_id:
                 return message
+            self._early[message.get("id")] = message
 
     def call(
         self, method: str, params: dict[str, Any] | None = None, timeout: float = 30.0
@@ -177,6 +202,7 @@ class RawServer:
             self.process.kill()
             self.process.wait(timeout=10)
         self.stderr_file.close()
+        self.home.__exit__(None, None, None)
 
     def __enter__(self) -> RawServer:
         return self
@@ -184,4 +210,5 @@ class RawServer:
     def __exit__(self, *exc: object) -> None:
         if exc[0] is not None:
             sys.stderr.write("---- server stderr ----\n" + self.stderr()[-6000:])
+            sys.stderr.write("---- daemon log ----\n" + self.home.log()[-6000:])
         self.close()

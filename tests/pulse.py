@@ -19,6 +19,8 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from tests.waiting import wait_until
+
 SAMPLE_RATE = 24_000
 REPO = Path(__file__).resolve().parent.parent
 SCRIPT = REPO / "scripts" / "pulse.sh"
@@ -74,10 +76,7 @@ def kill_server() -> None:
     if pid is None:
         raise RuntimeError("no pid file: was the server started by scripts/pulse.sh?")
     os.kill(pid, signal.SIGKILL)
-    for _ in range(100):
-        if not _alive(pid):
-            return
-        time.sleep(0.02)
+    wait_until(lambda: not _alive(pid), 2.0)
 
 
 def _alive(pid: int) -> bool:
@@ -154,10 +153,7 @@ class Capture:
         self._thread = threading.Thread(target=self._read, name="parec-reader", daemon=True)
         self._thread.start()
         # parec needs a moment to connect; wait until the first samples arrive.
-        deadline = time.monotonic() + 5.0
-        while self.frames == 0 and time.monotonic() < deadline:
-            time.sleep(0.01)
-        if self.frames == 0:
+        if wait_until(lambda: self.frames > 0, 5.0) is None:
             self.stop()
             raise RuntimeError(f"parec recorded nothing from {self.sink}.monitor within 5 s")
 
@@ -226,10 +222,20 @@ class Capture:
             position = bisect.bisect_right(self._times, when)
             return self._totals[position - 1] if position else 0
 
-    def wait_frames(self, frames: int, timeout: float = 10.0) -> None:
-        deadline = time.monotonic() + timeout
-        while self.frames < frames and time.monotonic() < deadline:
-            time.sleep(0.01)
+    def played_out(self, quiet: float = 0.1) -> bool:
+        """True once something was heard and the capture ends in `quiet` seconds of exact
+        silence: what was played has all come through (tones and speech never sit at exactly
+        0.0 that long)."""
+        frames = int(quiet * SAMPLE_RATE)
+        with self._lock:
+            end = self._frames
+            tail = self._data[max(0, end - frames) : end]
+            return end >= frames and not tail.any() and bool(self._data[: end - frames].any())
+
+    def wait_played_out(self, timeout: float = 5.0) -> None:
+        """Block until the sound played so far has reached the capture (see `played_out`)."""
+        if wait_until(self.played_out, timeout) is None:
+            raise AssertionError(f"the sound at {self.sink} did not end within {timeout} s")
 
 
 def loud(samples: Samples, threshold: float = 0.02) -> npt.NDArray[np.bool_]:

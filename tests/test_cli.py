@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from kokoro_mcp.wav import read_wav
 from tests.asr import transcribe, word_error_rate
+from tests.wav_files import read_wav
 
 pytest_plugins = ["tests.model_fixtures"]
 
@@ -27,6 +27,7 @@ def run(*args: str, stdin: str | None = None, **env: str) -> subprocess.Complete
     )
 
 
+@pytest.mark.slow
 @pytest.mark.model
 @pytest.mark.asr
 def test_say_writes_an_intelligible_wav(tmp_path: Path, model_dir: Path) -> None:
@@ -40,6 +41,7 @@ def test_say_writes_an_intelligible_wav(tmp_path: Path, model_dir: Path) -> None
     assert word_error_rate(text, transcribe(samples)) <= 0.15
 
 
+@pytest.mark.slow
 @pytest.mark.model
 def test_say_reads_stdin(tmp_path: Path, model_dir: Path) -> None:
     out = tmp_path / "stdin.wav"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from kokoro_mcp.cli import UsageError, build_parser, flag_overrides
-from kokoro_mcp.config import SETTINGS, ConfigError, Settings, from_env, parse_device, to_env
+from kokoro_mcp.config import BOOL, SETTINGS, ConfigError, Settings, from_env, parse_device, to_env
 
 
 def test_defaults() -> None:
@@ -117,6 +117,8 @@ def test_readme_lists_exactly_the_described_settings() -> None:
     assert set(rows) == {described.env for described in SETTINGS}
     for described in SETTINGS:
         flags, default = rows[described.env]
+        if described.kind is BOOL:  # a switch may be shown by its --no- form
+            flags = {flag.replace("--no-", "--") for flag in flags}
         assert flags == set(described.flags), described.env
         if isinstance(described.default, (str, int, float)) and not isinstance(
             described.default, bool

@@ -31,6 +31,7 @@ def speak(engine: OnnxEngine, text: str, voice: str = "af_heart", speed: float =
     return np.concatenate(chunks)
 
 
+@pytest.mark.slow
 @pytest.mark.asr
 @pytest.mark.parametrize("voice", VOICES)
 def test_voices_are_intelligible(onnx_engine: OnnxEngine, voice: str) -> None:
@@ -42,6 +43,7 @@ def test_voices_are_intelligible(onnx_engine: OnnxEngine, voice: str) -> None:
         assert other >= own + 0.5, f"{voice}: transcript {heard!r} is not clearly its own"
 
 
+@pytest.mark.slow
 def test_speed_changes_duration(onnx_engine: OnnxEngine) -> None:
     text = SENTENCES[1]
     normal = speak(onnx_engine, text, speed=1.0)
@@ -51,6 +53,7 @@ def test_speed_changes_duration(onnx_engine: OnnxEngine) -> None:
     assert len(slow) / len(normal) == pytest.approx(1 / 0.75, rel=0.15)
 
 
+@pytest.mark.slow
 @pytest.mark.asr
 def test_chunked_paragraph_matches_whole_transcript(onnx_engine: OnnxEngine) -> None:
     paragraph = (
@@ -79,6 +82,7 @@ def test_cancellation_between_chunks_stops_the_stream(onnx_engine: OnnxEngine) -
     assert len(produced) == 2
 
 
+@pytest.mark.slow
 def test_one_megabyte_text_streams(onnx_engine: OnnxEngine) -> None:
     text = ("This sentence repeats to make a very long text for streaming. " * 16_500)[:1_000_000]
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -124,6 +128,7 @@ def test_unsupported_language_names_what_is_supported(onnx_engine: OnnxEngine) -
         list(onnx_engine.stream("こんにちは", "jf_alpha"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "text",
     [
@@ -159,6 +164,7 @@ def test_model_dir_flag_points_anywhere(tmp_path: Path) -> None:
         OnnxEngine(tmp_path / "missing").voices()
 
 
+@pytest.mark.slow
 def test_interrupt_abandons_the_model_call_at_once(onnx_engine: OnnxEngine) -> None:
     import threading
 

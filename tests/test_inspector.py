@@ -17,7 +17,12 @@ import pytest
 from tests import pulse
 from tests.mcp_helpers import REPO
 
-pytestmark = [pytest.mark.mcp, pytest.mark.model, pytest.mark.usefixtures("audio_server")]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.mcp,
+    pytest.mark.model,
+    pytest.mark.usefixtures("audio_server"),
+]
 
 INSPECTOR_DIR = REPO / "tools" / "inspector"
 INSPECTOR = INSPECTOR_DIR / "node_modules" / ".bin" / "mcp-inspector"

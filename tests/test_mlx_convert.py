@@ -91,6 +91,7 @@ def test_missing_voices_are_refused(tmp_path: Path) -> None:
 # -- the real conversion -------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.model
 @pytest.mark.mlx
 def test_report_promises_exactly_what_the_weights_file_holds(converted: Path) -> None:
@@ -108,6 +109,7 @@ def test_report_promises_exactly_what_the_weights_file_holds(converted: Path) ->
     assert report["synthesized"] == ["bert.pooler.bias", "bert.pooler.weight"]
 
 
+@pytest.mark.slow
 @pytest.mark.model
 @pytest.mark.mlx
 def test_weights_fit_mlx_audios_model_built_from_the_config(converted: Path) -> None:
@@ -129,6 +131,7 @@ def test_weights_fit_mlx_audios_model_built_from_the_config(converted: Path) -> 
     model.load_weights(list(sanitized.items()), strict=True)
 
 
+@pytest.mark.slow
 @pytest.mark.model
 @pytest.mark.mlx
 def test_weight_norm_pairs_rebuild_finite_weights(converted: Path) -> None:
@@ -149,6 +152,7 @@ def test_weight_norm_pairs_rebuild_finite_weights(converted: Path) -> None:
     assert empty_channels == report["zero_channels"] > 0
 
 
+@pytest.mark.slow
 @pytest.mark.model
 @pytest.mark.mlx
 def test_voices_are_the_raw_voices_unchanged(converted: Path, mlx_model_dir: Path) -> None:
@@ -166,6 +170,7 @@ def test_voices_are_the_raw_voices_unchanged(converted: Path, mlx_model_dir: Pat
         np.testing.assert_array_equal(np.array(loaded["voice"]), expected)
 
 
+@pytest.mark.slow
 @pytest.mark.model
 @pytest.mark.mlx
 def test_conversion_is_reproducible_and_replaces_atomically(
@@ -185,6 +190,7 @@ def test_conversion_is_reproducible_and_replaces_atomically(
         assert sha256_of(out / name) == sha256_of(converted / name), name
 
 
+@pytest.mark.slow
 @pytest.mark.model
 @pytest.mark.mlx
 def test_a_rewritten_graph_is_refused(model_dir: Path, tmp_path: Path) -> None:
@@ -197,6 +203,7 @@ def test_a_rewritten_graph_is_refused(model_dir: Path, tmp_path: Path) -> None:
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow
 @pytest.mark.model
 @pytest.mark.mlx
 def test_install_is_a_no_op_once_converted(mlx_model_dir: Path) -> None:

@@ -59,6 +59,7 @@ def _audio(chunks: list[AudioChunk]) -> np.ndarray:
     return np.concatenate([chunk.samples for chunk in chunks])
 
 
+@pytest.mark.slow
 @pytest.mark.model
 @pytest.mark.mlx
 @pytest.mark.asr
@@ -70,6 +71,7 @@ def test_speaks_a_phrase_a_recognizer_understands(spoken: dict[str, Any]) -> Non
     assert word_error_rate(PHRASE, heard) == 0, heard
 
 
+@pytest.mark.slow
 @pytest.mark.model
 @pytest.mark.mlx
 def test_duration_matches_the_onnx_backend(spoken: dict[str, Any], onnx_engine: OnnxEngine) -> None:
@@ -78,6 +80,7 @@ def test_duration_matches_the_onnx_backend(spoken: dict[str, Any], onnx_engine: 
     assert abs(mlx_seconds / onnx_seconds - 1) <= 0.10, (mlx_seconds, onnx_seconds)
 
 
+@pytest.mark.slow
 @pytest.mark.model
 @pytest.mark.mlx
 def test_every_mlx_call_runs_on_one_dedicated_thread(
@@ -88,6 +91,7 @@ def test_every_mlx_call_runs_on_one_dedicated_thread(
     assert mlx_thread not in (spoken["thread"], threading.main_thread().ident)
 
 
+@pytest.mark.slow
 @pytest.mark.model
 @pytest.mark.mlx
 def test_cancellation_stops_between_chunks(spoken: dict[str, Any], mlx_engine: MlxEngine) -> None:
@@ -101,6 +105,7 @@ def test_cancellation_stops_between_chunks(spoken: dict[str, Any], mlx_engine: M
     assert [chunk.text for chunk in chunks] == [PHRASE]
 
 
+@pytest.mark.slow
 @pytest.mark.model
 @pytest.mark.mlx
 def test_voices_are_the_onnx_backends(mlx_engine: MlxEngine, onnx_engine: OnnxEngine) -> None:
@@ -113,6 +118,7 @@ def _error(call: Any) -> BaseException:
     return caught.value
 
 
+@pytest.mark.slow
 @pytest.mark.model
 @pytest.mark.mlx
 @pytest.mark.parametrize(
@@ -171,6 +177,7 @@ print("after")
     assert "same=True" in run.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.model
 @pytest.mark.mlx
 @pytest.mark.parametrize(("engine", "exit_code"), [("mlx", 0), ("onnx", 1)])

@@ -53,6 +53,7 @@ def test_corrupted_part_is_detected_by_checksum(tmp_path: Path) -> None:
     assert not list(tmp_path.glob(".model.partial-*")), "staging folder left behind"
 
 
+@pytest.mark.slow
 def test_interrupted_install_is_never_used(tmp_path: Path, voices_tarball: Path) -> None:
     root = tmp_path / "model"
 
@@ -76,6 +77,7 @@ def test_half_written_folder_without_manifest_is_refused(tmp_path: Path) -> None
         locate_model(root)
 
 
+@pytest.mark.slow
 def test_install_then_second_install_is_a_noop(tmp_path: Path, voices_tarball: Path) -> None:
     root = tmp_path / "model"
     first = install.install_model(root, voices_tarball=voices_tarball)
@@ -155,6 +157,7 @@ def test_truncated_model_file_gives_a_clear_error(tmp_path: Path, model_dir: Pat
         engine.load()
 
 
+@pytest.mark.slow
 def test_cli_model_install_path_and_verify(tmp_path: Path, voices_tarball: Path) -> None:
     env = {
         "KOKORO_MCP_MODEL_DIR": str(tmp_path / "m"),

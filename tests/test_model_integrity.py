@@ -19,7 +19,8 @@ import pytest
 
 from kokoro_mcp.engine.onnx import OnnxEngine
 from kokoro_mcp.model.layout import FAST_ONNX_NAME
-from kokoro_mcp.speaker import Speaker, speak_blocking
+from kokoro_mcp.say import speak_blocking
+from kokoro_mcp.speaker import Speaker
 from tests.mcp_helpers import REPO, connect, server_env, structured
 
 pytest_plugins = ["tests.model_fixtures"]

@@ -311,6 +311,7 @@ def test_installed_graph_is_fused(onnx_engine: OnnxEngine) -> None:
     assert "Pow" not in types
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("voice", ["af_heart", "am_michael", "bf_emma"])
 def test_fused_graph_speaks_like_the_unfused_one(
     onnx_engine: OnnxEngine, unfused_session, voice: str
@@ -330,6 +331,7 @@ def test_fused_graph_speaks_like_the_unfused_one(
         assert word_error_rate(text, transcribe(kept)) <= 0.15
 
 
+@pytest.mark.slow
 def test_fuse_graph_reports_what_it_did(onnx_engine: OnnxEngine) -> None:
     model = onnx.load(str(onnx_engine.files().root / ONNX_NAME))
     counts = fuse_graph(model.graph)

@@ -35,6 +35,7 @@ def sessions(onnx_engine: OnnxEngine):  # type: ignore[no-untyped-def]
     return open_session(root / FAST_ONNX_NAME), open_session(root / ONNX_NAME)
 
 
+@pytest.mark.slow
 def test_vocoder_skips_the_lead_silence_but_keeps_the_speech(
     onnx_engine: OnnxEngine, sessions
 ) -> None:  # type: ignore[no-untyped-def]
@@ -50,6 +51,7 @@ def test_vocoder_skips_the_lead_silence_but_keeps_the_speech(
     assert word_error_rate(SENTENCE, transcribe(kept)) <= 0.15
 
 
+@pytest.mark.slow
 def test_the_first_word_survives_the_cut(onnx_engine: OnnxEngine, sessions) -> None:  # type: ignore[no-untyped-def]
     # Shortening the start token instead (tried first) swallowed the first ~150 ms of speech:
     # compare the first 300 ms of speech energy with the uncut graph's.

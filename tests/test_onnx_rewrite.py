@@ -318,10 +318,11 @@ def test_session_options() -> None:
 # ---------------------------------------------------------------- the real model
 
 
+@pytest.mark.slow
 @pytest.mark.model
 def test_report_counts(rewritten: tuple[Path, RewriteReport], int8_model: Path) -> None:
     dst, report = rewritten
-    # DESIGN.md: 83 of the model's 87 ConvInteger nodes qualify; three are strided (F0/N
+    # docs/design.md: 83 of the model's 87 ConvInteger nodes qualify; three are strided (F0/N
     # downsampling, the first noise conv) and one has 22 input channels (the second noise conv).
     assert report.rewritten == 83
     assert report.kept == 4
@@ -337,6 +338,7 @@ def test_report_counts(rewritten: tuple[Path, RewriteReport], int8_model: Path) 
     assert not list(dst.parent.glob(".*.tmp"))
 
 
+@pytest.mark.slow
 @pytest.mark.model
 def test_rewrite_is_deterministic_and_idempotent(
     rewritten: tuple[Path, RewriteReport], int8_model: Path, tmp_path: Path
@@ -352,6 +354,7 @@ def test_rewrite_is_deterministic_and_idempotent(
     assert twice.read_bytes() == dst.read_bytes()
 
 
+@pytest.mark.slow
 @pytest.mark.model
 def test_rewritten_model_speaks_the_same(
     sessions: tuple[ort.InferenceSession, ort.InferenceSession], model_inputs: ModelInputs
@@ -374,6 +377,7 @@ def test_rewritten_model_speaks_the_same(
             assert abs(rms_got / rms_expected - 1) < 0.05, where
 
 
+@pytest.mark.slow
 @pytest.mark.model
 @pytest.mark.asr
 def test_rewritten_model_is_understood(
@@ -388,6 +392,7 @@ def test_rewritten_model_is_understood(
         assert word_error_rate(text, heard) <= 0.1, f"said {text!r}, heard {heard!r}"
 
 
+@pytest.mark.slow
 @pytest.mark.model
 @pytest.mark.asr
 def test_seven_bit_rewrite_speaks_the_same(

@@ -22,8 +22,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kokoro_mcp.wav import read_wav, write_wav
+from kokoro_mcp.wav import write_wav
 from tests.test_cli import run
+from tests.wav_files import read_wav
 
 pytest_plugins = ["tests.model_fixtures"]
 

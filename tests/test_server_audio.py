@@ -19,7 +19,14 @@ from tests import pulse
 from tests.asr import transcribe, word_error_rate
 from tests.mcp_helpers import TONE, connect, structured
 
-pytestmark = [pytest.mark.mcp, pytest.mark.audio, pytest.mark.usefixtures("audio_server")]
+# Each starts a server process (and with it the shared daemon) and plays real audio: a few
+# seconds apiece, so the group is `slow`.
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.mcp,
+    pytest.mark.audio,
+    pytest.mark.usefixtures("audio_server"),
+]
 
 LONG_TEXT = " ".join(["word"] * 40)  # 8 s of tone in 5 chunks
 
@@ -168,6 +175,7 @@ def test_queue_mode_plays_after_the_current_speech() -> None:
     anyio.run(scenario)
 
 
+@pytest.mark.slow
 @pytest.mark.model
 @pytest.mark.asr
 def test_speech_reaches_the_sink_and_is_understood() -> None:

@@ -11,7 +11,12 @@ import pytest
 
 from tests.mcp_helpers import REPO, server_env
 
-pytestmark = [pytest.mark.mcp, pytest.mark.model, pytest.mark.usefixtures("audio_server")]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.mcp,
+    pytest.mark.model,
+    pytest.mark.usefixtures("audio_server"),
+]
 
 
 def doctor(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

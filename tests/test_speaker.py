@@ -66,23 +66,30 @@ def test_utterance_plays_exactly_and_reports_progress(make_speaker: MakeSpeaker)
     engine = ToneEngine(seconds_per_word=0.1, words_per_chunk=3, latency=0.05)
     speaker = make_speaker(engine)
     text = "one two three four five six seven eight nine ten eleven"
-    events: list[tuple[str, int]] = []
+    seen: set[int] = set()
     with pulse.Capture() as cap:
         utterance = speaker.speak(text)
-        utterance.add_listener(lambda u: events.append((u.state, u.chunks_played)))
+        watcher = threading.Thread(
+            target=lambda: [
+                (seen.add(utterance.chunks_played), time.sleep(0.005))
+                for _ in iter(lambda: utterance.finished, True)
+            ]
+        )
+        watcher.start()
         time.sleep(0.4)
         status = speaker.status()
         assert status.state == "playing"
         assert status.current is not None and status.current.id == utterance.id
         assert status.current.seconds_played > 0
         assert utterance.wait(10)
-        time.sleep(0.3)
+        cap.wait_played_out()
     # Seamless: the chunks joined with no gap and no lost or extra sample.
     np.testing.assert_array_equal(pulse.span(cap.samples), pulse.span(expected(engine, text)))
     assert utterance.state == "done" and utterance.chunks_total == 4
     assert utterance.chunks_played == 4 and utterance.chunks_synthesized == 4
     assert utterance.time_to_first_audio is not None and utterance.time_to_first_audio < 1.0
-    assert ("done", 4) in events
+    watcher.join(5)
+    assert {1, 2, 3} <= seen, f"progress was not reported chunk by chunk: {seen}"
     status = speaker.status()
     assert status.state == "idle" and status.current is None and status.queue_length == 0
     assert status.last_time_to_first_audio == pytest.approx(utterance.time_to_first_audio, abs=1e-3)
@@ -98,7 +105,7 @@ def test_queue_appends_and_plays_in_order(make_speaker: MakeSpeaker) -> None:
         third = speaker.speak(HIGH, mode="queue")
         assert speaker.status().queue_length == 2
         assert third.wait(10)
-        time.sleep(0.3)
+        cap.wait_played_out()
     assert [u.state for u in (first, second, third)] == ["done"] * 3
     heard = pulse.frequency_sequence(cap.samples)
     assert_pitches(heard, [pitch(engine, LOW), pitch(engine, MID), pitch(engine, HIGH)])
@@ -116,7 +123,7 @@ def test_interrupt_preempts_and_drops_the_queue(make_speaker: MakeSpeaker) -> No
         time.sleep(0.8)
         interrupting = speaker.speak(HIGH, mode="interrupt")
         assert interrupting.wait(10)
-        time.sleep(0.3)
+        cap.wait_played_out()
     assert long_one.state == "stopped" and queued.state == "stopped"
     heard = pulse.frequency_sequence(cap.samples)
     assert_pitches(heard, [pitch(engine, LOW + " and more words here"), pitch(engine, HIGH)])
@@ -160,7 +167,7 @@ def test_pause_leaves_a_gap_of_the_paused_length_and_resume_loses_nothing(
         assert speaker.resume()
         assert not speaker.resume()
         assert utterance.wait(10)
-        time.sleep(0.3)
+        cap.wait_played_out()
     samples = cap.samples
     sound = np.flatnonzero(samples)
     inner_gaps = np.diff(sound)
@@ -179,7 +186,7 @@ def test_cancel_skips_one_queued_utterance(make_speaker: MakeSpeaker) -> None:
         assert speaker.cancel(skipped.id)
         assert not speaker.cancel(skipped.id)
         assert last.wait(10)
-        time.sleep(0.3)
+        cap.wait_played_out()
     assert skipped.state == "stopped"
     assert_pitches(pulse.frequency_sequence(cap.samples), [pitch(engine, LOW), pitch(engine, HIGH)])
 
@@ -266,7 +273,7 @@ def test_concurrent_calls_never_deadlock_or_play_stale_audio(make_speaker: MakeS
         final_text = "delta epsilon"
         final = speaker.speak(final_text)
         assert final.wait(10)
-        time.sleep(0.3)
+        cap.wait_played_out()
     samples = cap.samples
     assert not samples[quiet_from:final_from].any(), "audio played 300 ms after stop()"
     np.testing.assert_array_equal(
@@ -322,3 +329,39 @@ def test_interrupt_abandons_the_chunk_being_synthesized(make_speaker: MakeSpeake
     # without interrupt() the new speech would have waited ~2.5 s for the old chunk
     assert second.time_to_first_audio is not None and second.time_to_first_audio < 1.0
     assert speaker.stop() == 0 and engine.interrupts == 1  # nothing was being synthesized
+
+
+def test_owners_never_cut_each_other_off_and_an_interrupt_replaces_only_its_owners_speech(
+    make_speaker: MakeSpeaker,
+) -> None:
+    """Agent A speaks; agent B interrupts (waits for A's utterance instead of cutting it);
+    A interrupts itself (its queued speech is replaced, B's stays); stop silences everyone."""
+    engine = ToneEngine(seconds_per_word=0.5)
+    speaker = make_speaker(engine)
+    first_a = "apple pie today"  # 1.5 s
+    queued_a, b_text, new_a = MID, HIGH, "damson"
+    with pulse.Capture() as cap:
+        a1 = speaker.speak(first_a, owner="a", client="agent-a")
+        a2 = speaker.speak(queued_a, mode="queue", owner="a", client="agent-a")
+        time.sleep(0.4)
+        b1 = speaker.speak(b_text, owner="b", client="agent-b")
+        status = speaker.status()
+        assert status.current is not None and status.current.client == "agent-a"
+        assert dict(status.waiting) == {"agent-b": 1, "agent-a": 1}
+        a3 = speaker.speak(new_a, owner="a", client="agent-a")  # replaces a1 and a2 only
+        assert b1.wait(10) and a3.wait(10)
+        time.sleep(0.3)
+    assert (a1.state, a2.state, b1.state, a3.state) == ("stopped", "stopped", "done", "done")
+    heard = pulse.frequency_sequence(cap.samples)
+    assert_pitches(heard, [pitch(engine, first_a), pitch(engine, b_text), pitch(engine, new_a)])
+    # b1 and a3 were heard whole; a1 was cut by its own owner's interrupt.
+    tail = np.concatenate([pulse.nonzero(expected(engine, t)) for t in (b_text, new_a)])
+    np.testing.assert_array_equal(pulse.nonzero(cap.samples)[-len(tail) :], tail)
+
+    with pulse.Capture() as cap:
+        speaker.speak(LOW + " and more", owner="a")
+        speaker.speak(MID, mode="queue", owner="b")
+        time.sleep(0.4)
+        assert speaker.stop() == 2
+        time.sleep(0.4)
+        assert not pulse.loud(cap.samples[-int(0.2 * RATE) :]).any()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import numpy as np
 import pytest
@@ -20,10 +20,14 @@ from kokoro_mcp.audio.default_output import (
 )
 from kokoro_mcp.engine.tone import ToneEngine
 from kokoro_mcp.errors import AudioDeviceError
-from kokoro_mcp.speaker import Speaker, speak_blocking
+from kokoro_mcp.say import speak_blocking
+from kokoro_mcp.speaker import Speaker
 from tests import pulse
+from tests.waiting import wait_until
 
-pytestmark = [pytest.mark.audio, pytest.mark.usefixtures("audio_server")]
+# Each kills, freezes or re-routes the sound server and waits for the Speaker to notice:
+# a few seconds apiece, so the group is `slow`.
+pytestmark = [pytest.mark.slow, pytest.mark.audio, pytest.mark.usefixtures("audio_server")]
 
 
 @pytest.fixture
@@ -48,16 +52,6 @@ def started(
     return speaker
 
 
-def wait_until(condition: Callable[[], bool], timeout: float) -> float | None:
-    """Seconds until `condition()` held, or None if it never did within `timeout`."""
-    start = time.monotonic()
-    while time.monotonic() - start < timeout:
-        if condition():
-            return time.monotonic() - start
-        time.sleep(0.01)
-    return None
-
-
 def expected(engine: ToneEngine, text: str) -> np.ndarray:
     return np.concatenate([chunk.samples for chunk in engine.stream(text, "af_heart")])
 
@@ -79,7 +73,7 @@ def test_no_device_at_start_then_playback_begins_when_one_appears(
     with pulse.Capture() as cap:
         assert speaker.wait_audio(10), speaker.status().audio
         assert utterance.wait(15)
-        time.sleep(0.3)
+        cap.wait_played_out()
     assert utterance.state == "done"
     assert pulse.loud(cap.samples).sum() > 0.5 * 24_000  # most of its 2.5 s was heard
     status = speaker.status()
@@ -109,7 +103,7 @@ def test_server_killed_mid_utterance_is_detected_and_recovered(speakers: list[Sp
     with pulse.Capture() as cap:
         after = speaker.speak(text)
         assert after.wait(10)
-        time.sleep(0.3)
+        cap.wait_played_out()
     np.testing.assert_array_equal(pulse.span(cap.samples), pulse.span(expected(engine, text)))
 
 
@@ -145,7 +139,7 @@ def test_frozen_server_never_hangs_the_speaker(speakers: list[Speaker]) -> None:
     with pulse.Capture() as cap:
         after = speaker.speak(text)
         assert after.wait(10)
-        time.sleep(0.3)
+        cap.wait_played_out()
     np.testing.assert_array_equal(pulse.span(cap.samples), pulse.span(expected(engine, text)))
 
 
@@ -155,14 +149,14 @@ def test_switching_the_default_sink_moves_playback(speakers: list[Speaker]) -> N
     assert speaker.wait_audio(10)
     with pulse.Capture(pulse.SINK) as before:
         assert speaker.speak("on the first sink").wait(10)
-        time.sleep(0.3)
+        before.wait_played_out()
     # Changing the default sink also moves recordings of "the default monitor", so the
     # captures for the second utterance start after the switch.
     pulse.set_default_sink(pulse.SINK2)
     time.sleep(0.3)
     with pulse.Capture(pulse.SINK) as first, pulse.Capture(pulse.SINK2) as second:
         assert speaker.speak("now on the second").wait(10)
-        time.sleep(0.3)
+        second.wait_played_out()
     want_first = pulse.span(expected(engine, "on the first sink"))
     want_second = pulse.span(expected(engine, "now on the second"))
     np.testing.assert_array_equal(pulse.span(before.samples), want_first)
@@ -190,7 +184,7 @@ def test_a_default_output_change_reopens_the_stream_where_a_probe_says_so(
     assert speaker.wait_audio(5)
     with pulse.Capture(pulse.SINK) as first, pulse.Capture(pulse.SINK2) as second:
         assert speaker.speak("now on the second").wait(10)
-        time.sleep(0.3)
+        second.wait_played_out()
     np.testing.assert_array_equal(
         pulse.span(second.samples), pulse.span(expected(engine, "now on the second"))
     )
@@ -221,7 +215,7 @@ def test_moving_to_a_new_default_mid_utterance_loses_no_audio(speakers: list[Spe
         time.sleep(0.5)
         pulse.set_default_sink(pulse.SINK2)
         assert utterance.wait(15)
-        time.sleep(0.3)
+        second.wait_played_out()
     assert speaker.status().audio.reconnects == reconnects + 1
     # PulseAudio moves the running stream to the new default at once; the player reopens
     # there within a second, leaving a short silent gap. Without that gap, the new sink got

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Iterator, Sequence
 
 import numpy as np
@@ -16,6 +15,7 @@ from tests.asr import transcribe, word_error_rate
 
 pytest_plugins = ["tests.model_fixtures"]
 pytestmark = [
+    pytest.mark.slow,
     pytest.mark.model,
     pytest.mark.audio,
     pytest.mark.asr,
@@ -75,7 +75,7 @@ def test_real_speech_is_intelligible_and_its_chunks_join_seamlessly(
     with pulse.Capture() as cap:
         utterance = sp.speak(TEXT)
         assert utterance.wait(60)
-        time.sleep(0.3)
+        cap.wait_played_out()
     assert utterance.state == "done", utterance.error
     assert utterance.chunks_total is not None and utterance.chunks_total >= 2
     assert len(engine.chunks) == utterance.chunks_total

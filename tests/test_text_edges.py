@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import random
+import re
 import time
 
 import pytest
 
-from kokoro_mcp.text import prepare_text, split_chunks
+from kokoro_mcp.text import prepare_text, speakable_chunks, split_chunks
 
 from .test_text_prepare import AGENT_OUTPUTS
 
@@ -158,6 +159,7 @@ def test_a_megabyte_of_mixed_markdown_prepares_in_seconds() -> None:
     assert len(spoken) > 300_000
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "text",
     [
@@ -219,7 +221,11 @@ _FRAGMENTS = [
     *("```", "```py\n", "http://", "www.", "v1.2.3", "e.g.", "10:30", "-3", "$5k", "~/a/b.py"),
     *("Traceback (most recent call last):\n", "    at x (y.js:1:2)\n", "- [x] ", "1. "),
     *("| a | b |\n|---|---|\n", "<!--", "-->", "<br>", "camelCase", "snake_case", "ALLCAPS"),
+    *("@@ -1 +1 @@\n", "-a = 1\n", "+a = 2\n", "| ✅ | ❌ |\n", '{"a":1,"b":[1,2]}', "4/15"),
+    *("(555) 867-5309", "7:45pm ET", "2.5GiB", "Python 3.12", "Charles III", "~/", " .py "),
+    *("    indented\n", "\n\n", "<https://x.org/a_(b)>", "⅓", "x" * 50, "\ue000", "\ue001"),
 ]
+_PRIVATE_USE = re.compile("[\ue000-\uf8ff]")  # the text stage's own marks must never leak
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -232,6 +238,9 @@ def test_random_markdown_soup_gives_clean_sentences(seed: int) -> None:
             assert "\n" not in spoken and "  " not in spoken, (text, spoken)
             if spoken:
                 assert spoken.rstrip("\"')]”’»")[-1] in ".!?…。", (text, spoken)
+            assert not _PRIVATE_USE.search(spoken), (text, spoken)
+            lazy = list(speakable_chunks(text, language=language, first_chunk_words=2))
+            assert " ".join(lazy) == spoken, (text, spoken)
             chunks = list(split_chunks(spoken, first_chunk_words=2, max_chars=40))
             if not any(ord(ch) >= 0x3000 for ch in spoken):  # CJK may be cut between chars
                 assert [w for c in chunks for w in c.split()] == spoken.split()
@@ -247,3 +256,23 @@ def test_a_long_table_is_read_in_part() -> None:
         " Test: test 7, Time: 70 milliseconds. Test: test 8, Time: 80 milliseconds."
         " And 4 more rows. That is all."
     )
+
+
+def test_other_languages_get_no_english_words_from_the_new_classes() -> None:
+    # Task marks, icons in cells, diff summaries and "And 4 more rows" are English words.
+    rows = "\n".join(f"| r{i} | ✅ |" for i in range(10))
+    text = (
+        "- [x] Hecho\n- [ ] Pendiente\n\n| Prueba | Estado |\n|---|---|\n"
+        f"{rows}\n\n@@ -1 +1 @@\n-a = 1\n+a = 2\n\nFin."
+    )
+    spoken = prepare_text(text, language="es")
+    assert spoken.startswith("Hecho. Pendiente. Prueba: r0. Prueba: r1.")
+    assert spoken.endswith("Prueba: r7. Fin.")
+    assert not {"Done", "passed", "Diff", "changed", "more"} & set(spoken.replace(".", "").split())
+
+
+def test_skipping_code_blocks_skips_fenced_diffs_not_pasted_ones() -> None:
+    fenced = "```diff\n@@ -1 +1 @@\n-a = 1\n+a = 2\n```\nDone."
+    assert prepare_text(fenced, code_blocks="skip") == "Done."
+    pasted = "@@ -1 +1 @@\n-a = 1\n+a = 2\n\nDone."  # prose around a diff, not a code block
+    assert prepare_text(pasted, code_blocks="skip") == "Diff: changed a from 1 to 2. Done."

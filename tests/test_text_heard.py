@@ -13,7 +13,7 @@ from kokoro_mcp.engine.onnx import OnnxEngine
 from tests.asr import normalize_words, transcribe
 
 pytest_plugins = ["tests.model_fixtures"]
-pytestmark = [pytest.mark.model, pytest.mark.asr]
+pytestmark = [pytest.mark.slow, pytest.mark.model, pytest.mark.asr]
 
 
 def _heard(engine: OnnxEngine, text: str, *, prepare: bool = True) -> list[str]:
@@ -36,6 +36,21 @@ def _contains(words: list[str], phrase: str) -> bool:
         ("I fixed the bug in `src/kokoro_mcp/cli.py` today.", "bug in", "slash"),
         ("Call `parseJsonResponse()` on the result.", "response on the result", None),
         ("Upgrade to v2.3.1 today.", "version", None),
+        # Classes of issue 12: icons in tables, diffs, slashes, phones, zones, fractions,
+        # runaway JSON, extensions after a space.
+        ("| Test | Status |\n|---|---|\n| build | ✅ |\n| deploy | ❌ |", "status failed", None),
+        ("```diff\n@@ -12,7 +12,7 @@\n-timeout = 30\n+timeout = 60\n```", "from 30 to 60", "12"),
+        ("The report is due 4/15.", "due april 15", "out"),
+        ("Unit tests PASS (8/8).", "eight out of eight", None),
+        ("Call (555) 867-5309 today.", "867 5309 today", "to"),
+        ("We deploy at 7:45pm ET.", "eastern time", None),
+        ("Add 1 3/4 cups of flour.", "three quarters cups", "out"),
+        (
+            'Response: {"id":42,"name":"voice","tags":["a","b"]}',
+            "json object with three keys",
+            "id",
+        ),
+        ("Delete all .py files now.", "all dot", None),
     ],
 )
 def test_prepared_text_is_heard_as_intended(

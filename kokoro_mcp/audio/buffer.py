@@ -98,9 +98,6 @@ class AudioBuffer:
             self.min_generation = min_generation
         self._queue.clear()
 
-    def queued_chunks(self) -> int:
-        return len(self._queue)
-
     # -- consumer side (PortAudio callback) --------------------------------------------------
 
     def fill(self, out: FloatArray) -> None:

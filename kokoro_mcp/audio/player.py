@@ -38,7 +38,6 @@ DEFAULT_CHECK_SECONDS = 1.0  # how often to ask whether the system's default out
 PLAY_OUT_MARGIN_SECONDS = 0.03  # beyond the stream's latency, before closing it to move
 
 _CLOSE = "close"
-_REOPEN = "reopen"
 _CHECK = "check"
 
 
@@ -119,17 +118,9 @@ class Player:
             if self._thread.is_alive():
                 logger.warning("audio thread did not finish within %.1f s; leaving it", timeout)
 
-    def reopen(self) -> None:
-        """Ask the audio thread to close and reopen the stream (e.g. to pick a new default)."""
-        self._commands.put(_REOPEN)
-
     def wait_running(self, timeout: float) -> bool:
         """True once the stream is running (False if not within `timeout`)."""
         return self._running.wait(timeout)
-
-    @property
-    def running(self) -> bool:
-        return self._running.is_set()
 
     def status(self) -> AudioStatus:
         with self._lock:
@@ -175,9 +166,6 @@ class Player:
                 self._discard_stream()
                 self._set_problem("audio output is closed", None)
                 return
-            if command == _REOPEN and self._stream is not None:
-                self._discard_stream()
-                retry_at = 0.0
             if self._stream is not None:
                 reason = self._stream_trouble()
                 if reason is None and not self._default_moved():
@@ -310,9 +298,9 @@ class Player:
         logger.info("audio output open: %s, latency %.0f ms", name, stream.latency * 1000)
 
     def _play_out_and_discard(self) -> None:
-        """Close a healthy stream without dropping the audio its device already holds (a
-        latency's worth, ~50 ms): hold the buffer, let the device play, then close.
-        PortAudio's own draining stop was measured to drop it on ALSA."""
+        """Close a healthy stream without dropping the audio its device already holds (about a
+        latency's worth): hold the buffer, let the device play, then close. PortAudio's own
+        draining stop was measured to drop it on ALSA (docs/design.md)."""
         self.buffer.held = True
         try:
             latency = float(self._stream.latency) if self._stream is not None else 0.0

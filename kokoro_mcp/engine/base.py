@@ -7,8 +7,9 @@ methods; text preparation, chunking and cancellation live here once so backends 
 from __future__ import annotations
 
 import abc
+import itertools
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -120,26 +121,44 @@ class Engine(abc.ABC):
         cancelled: CancelCheck | None = None,
         prepare: bool = True,
     ) -> Iterator[AudioChunk]:
-        """Yield audio chunk by chunk; stops between chunks once `cancelled()` is true.
+        """Make `text` speakable (unless `prepare` is false), then `synthesize` it.
 
         The generator is lazy end to end, so a 1 MB text never exists as one audio array.
         """
-        from kokoro_mcp.text import prepare_text, split_chunks
+        from kokoro_mcp.text import speakable_chunks, split_chunks
 
         info = self.check_voice(voice)
-        speed = validate_speed(speed)
-        speakable = (
-            prepare_text(text, code_blocks=self.code_blocks, language=info.language)
+        # Lazy: a 1 MB text starts as soon as its first block is prepared.
+        text_chunks = (
+            speakable_chunks(text, code_blocks=self.code_blocks, language=info.language)
             if prepare
-            else text
+            else split_chunks(text)
         )
-        if not speakable.strip():
+        first_chunk = next(text_chunks, None)
+        if first_chunk is None:
             raise InvalidInputError(
                 "nothing to say: the text is empty once markup and unspeakable characters"
                 " are removed. Pass plain sentences."
             )
+        yield from self.synthesize(
+            itertools.chain([first_chunk], text_chunks), voice, speed, cancelled=cancelled
+        )
+
+    def synthesize(
+        self,
+        chunks: Iterable[str],
+        voice: str,
+        speed: float = 1.0,
+        *,
+        cancelled: CancelCheck | None = None,
+    ) -> Iterator[AudioChunk]:
+        """Audio for already prepared text chunks (`text.speakable_chunks`), one model piece
+        at a time; stops between pieces once `cancelled()` is true. The chunks are pulled
+        lazily, so whoever prepares them (the Speaker) pays only for what is spoken."""
+        speed = validate_speed(speed)
         index = 0
-        for text_chunk in split_chunks(collapse_runs(speakable)):
+        for prepared in chunks:
+            text_chunk = collapse_runs(prepared)  # bounded G2P work (see g2p_input.py)
             for piece in self.split_for_model(text_chunk, voice, first=index == 0):
                 if cancelled is not None and cancelled():
                     return

@@ -1,6 +1,7 @@
 """onnxruntime session settings for the Kokoro graph, as measured on small x86 CPUs.
 
-Numbers behind each choice are in DESIGN.md section 3 and benchmarks/bench_onnx_rewrite.py.
+Why each choice: docs/design.md ("ONNX Runtime on small x86 CPUs"); what they give:
+benchmarks/bench_onnx_rewrite.py.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ def available_cores() -> int:
 def default_threads() -> int:
     """Intra-op threads: every available core, up to MAX_THREADS.
 
-    One thread is ~50% slower than two; beyond four the per-chunk GEMMs are too small to split
+    One thread is much slower than two; beyond four the per-chunk GEMMs are too small to split
     usefully and the extra spinning threads only steal time from audio and other processes.
     """
     return min(available_cores(), MAX_THREADS)

@@ -1,32 +1,31 @@
 """`kokoro-mcp` (no command): serve MCP over stdio until stdin closes or a signal arrives.
 
-Shutdown has one rule: the audio stops first, then the process leaves within a second. The
-synthesis thread may be inside onnxruntime (loading or running the model) and cannot be
-interrupted; letting the interpreter finalize around it aborts the process and a blocked stdin
-read delays it. So once the audio is closed, the process ends with `os._exit`.
+By default the tools talk to the shared per-user daemon (started on demand); with --no-daemon
+(KOKORO_MCP_DAEMON=0) the model and audio live in this process. Shutdown has one rule: any
+audio this process owns stops first, then the process leaves within a second (see
+kokoro_mcp/shutdown.py for why it ends with `os._exit`). The daemon's speech belongs to every
+client, so a proxy leaving does not silence it.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
 import signal
 import sys
 import threading
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any
 
 from kokoro_mcp.config import Settings
+from kokoro_mcp.shutdown import EXIT_OK, exit_now
 from kokoro_mcp.stdout_guard import StdoutGuard
 
 if TYPE_CHECKING:
     from mcp.server.mcpserver import MCPServer
 
-    from kokoro_mcp.server.runtime import SpeakerHost
+    from kokoro_mcp.server.backends import SpeechBackend
 
 logger = logging.getLogger(__name__)
 
-EXIT_OK = 0
 CLOSE_TIMEOUT = 0.3  # seconds the Speaker gets to stop audio and close the device
 
 
@@ -37,33 +36,24 @@ def _quiet_sdk_logs() -> None:
             logging.getLogger(name).setLevel(logging.WARNING)
 
 
-def exit_now(code: int) -> NoReturn:
-    """Flush logs and stdio, then end the process without finalizing worker threads."""
-    logging.shutdown()
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(OSError, ValueError):
-            stream.flush()
-    os._exit(code)
-
-
-async def _watch_signals(host: SpeakerHost) -> None:
+async def _watch_signals(backend: SpeechBackend) -> None:
     import anyio
 
     with anyio.open_signal_receiver(signal.SIGTERM, signal.SIGINT) as signals:
         async for signum in signals:
             logger.info("%s received: stopping audio and exiting", signal.Signals(signum).name)
-            host.close(timeout=CLOSE_TIMEOUT)
+            backend.close(CLOSE_TIMEOUT)
             exit_now(EXIT_OK)
 
 
-async def _serve(app: MCPServer[Any], host: SpeakerHost, guard: StdoutGuard) -> int:
+async def _serve(app: MCPServer[Any], backend: SpeechBackend, guard: StdoutGuard) -> int:
     import anyio
 
     from kokoro_mcp.server.transport import serve_stdio
 
     async with anyio.create_task_group() as group:
         if sys.platform != "win32":
-            group.start_soon(_watch_signals, host)
+            group.start_soon(_watch_signals, backend)
         # Hand fd 1 back only now: the SDK's stdio transport takes it over at once and
         # points fd 1 at stderr again for the rest of the session.
         guard.release()
@@ -73,26 +63,34 @@ async def _serve(app: MCPServer[Any], host: SpeakerHost, guard: StdoutGuard) -> 
     return EXIT_OK
 
 
-def run_server(settings: Settings, guard: StdoutGuard | None = None) -> int:
+def make_backend(settings: Settings) -> SpeechBackend:
+    from kokoro_mcp.server.backends import DaemonBackend, LocalBackend
+
+    return DaemonBackend(settings) if settings.daemon else LocalBackend(settings)
+
+
+def run_server(
+    settings: Settings,
+    guard: StdoutGuard | None = None,
+    backend: SpeechBackend | None = None,
+) -> int:
     """Serve MCP on stdin/stdout with `settings`; returns the exit code.
 
     Pass a `guard` installed earlier (before importing anything heavy) to cover those imports
     too; otherwise one is installed here."""
     guard = guard or StdoutGuard.install()
-    host: SpeakerHost | None = None
     try:
         _quiet_sdk_logs()
         import anyio
 
         from kokoro_mcp.server.app import build_server
-        from kokoro_mcp.server.runtime import SpeakerHost
 
-        host = SpeakerHost(settings)
-        app = build_server(settings, host)
-        code = anyio.run(_serve, app, host, guard)
+        backend = backend or make_backend(settings)
+        app = build_server(settings, backend)
+        code = anyio.run(_serve, app, backend, guard)
     finally:
-        if host is not None:
-            host.close(timeout=CLOSE_TIMEOUT)
+        if backend is not None:
+            backend.close(CLOSE_TIMEOUT)
         # The session is over and the SDK gave fd 1 back: divert it again, so output still
         # buffered somewhere cannot trail the last response on the wire.
         guard.engage()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-MAX_TEXT_CHARS = 20_000  # ~20 minutes of speech; more than that is a document, not speech
+from kokoro_mcp.limits import MAX_TEXT_CHARS
 
 INSTRUCTIONS = """\
 This server speaks text aloud on the user's own speakers with a local Kokoro voice \
@@ -15,8 +15,9 @@ that needs their attention. The full answer still belongs in your written reply.
 - Write for the ear: plain sentences, no markdown, code, tables, URLs, file paths or long \
 lists. Never read whole files, logs or long answers aloud.
 - `speak` returns as soon as the speech is accepted, so you can keep working while it \
-plays. New speech interrupts whatever is playing; pass mode="queue" to play after it \
-instead. Pass wait=true only when you must know playback has ended.
+plays. New speech replaces your own earlier speech; pass mode="queue" to play after it \
+instead. Other agents may share this voice: their speech is never cut off, yours waits \
+its turn. Pass wait=true only when you must know playback has ended.
 - `stop` silences speech at once and clears the queue; `pause`/`resume` hold and continue \
 it. `status` tells whether the model is loaded, what is playing and whether the audio \
 device works. `list_voices` (or the kokoro://voices resource) lists voices; the default \

@@ -38,6 +38,28 @@ _EMOJI = re.compile(
 )
 _STRAY_JOINER = re.compile(r"(?<!\w)[\u200c\u200d]+|[\u200c\u200d]+(?!\w)")
 
+# Status icons mean something in a table's cell ("✅" under "Status" is "passed"), so they
+# survive the emoji pass as private-use placeholders; `say_icons` reads them in a cell and
+# `drop_icons` removes them anywhere else, where they decorate a word ("✅ Done").
+_ICON_WORDS = {
+    "\ue001": "passed",
+    "\ue002": "failed",
+    "\ue003": "warning",
+    "\ue004": "skipped",
+    "\ue005": "pending",
+    "\ue006": "in progress",
+}
+_ICON_CODES = {
+    **dict.fromkeys("✅✔✓☑🟢🆗", "\ue001"),
+    **dict.fromkeys("❌✖✗✘❎🔴⛔🚫", "\ue002"),
+    **dict.fromkeys("⚠🟡🟠", "\ue003"),
+    **dict.fromkeys("⏭➖", "\ue004"),
+    **dict.fromkeys("⏳⌛🕒", "\ue005"),
+    **dict.fromkeys("🚧🔄", "\ue006"),
+}
+_ICON = re.compile("[" + "".join(_ICON_CODES) + "]")
+_PLACEHOLDER = re.compile("[" + "".join(_ICON_WORDS) + "]")
+
 
 def clean_characters(text: str) -> str:
     """Normalize line breaks and spaces; drop control characters, format characters, emoji."""
@@ -47,6 +69,7 @@ def clean_characters(text: str) -> str:
     text = _SPACES.sub(" ", text)
     # A space, not nothing: emoji often stand in for a word ("✅Done").
     text = _DROP.sub("", text)
+    text = _ICON.sub(lambda m: _ICON_CODES[m.group()], text)
     text = _EMOJI.sub(" ", text)
     return _STRAY_JOINER.sub("", text)
 
@@ -55,3 +78,18 @@ def is_cjk(char: str) -> bool:
     """Kana, CJK ideographs or Hangul: scripts written without spaces between words."""
     code = ord(char)
     return 0x3040 <= code <= 0x30FF or 0x3400 <= code <= 0x9FFF or 0xAC00 <= code <= 0xD7AF
+
+
+def say_icons(cell: str) -> str:
+    """A table cell: an icon alone is its word ("passed"); beside words it is dropped."""
+    if not _PLACEHOLDER.search(cell):
+        return cell
+    rest = _PLACEHOLDER.sub(" ", cell).strip()
+    if any(ch.isalnum() for ch in rest):
+        return " ".join(rest.split())
+    return ", ".join(_ICON_WORDS[m.group()] for m in _PLACEHOLDER.finditer(cell))
+
+
+def drop_icons(text: str) -> str:
+    """Outside tables an icon decorates a word: a space, as for any emoji."""
+    return _PLACEHOLDER.sub(" ", text) if _PLACEHOLDER.search(text) else text

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from kokoro_mcp.text.characters import is_cjk
+from kokoro_mcp.text.rules import unglue
 
 logger = logging.getLogger(__name__)
 
@@ -103,6 +104,23 @@ def _last_space(text: str, start: int, end: int) -> int:
     return index if index > start else -1
 
 
+def _last_strong_space(text: str, start: int, end: int) -> int:
+    """The last space in text[start:end+1] that doesn't leave the chunk hanging on a weak
+    word ("to the | staging database"), looking back a few words; else the last space."""
+    space = _last_space(text, start, end)
+    candidate = space
+    floor = start + (end - start) // 2
+    for _ in range(5):
+        if candidate <= floor:
+            break
+        word_start = text.rfind(" ", start, candidate) + 1
+        word = text[word_start:candidate].strip(".,;:!?\"'").lower()
+        if word not in _WEAK_ENDINGS:
+            return candidate
+        candidate = _last_space(text, start, candidate - 1)
+    return space
+
+
 def _first_chunk_end(text: str, start: int, target_words: int) -> int:
     """End index of the first chunk: a sentence or clause end near `target_words`, else a
     word boundary that doesn't leave the phrase hanging on "the" or "of"."""
@@ -163,7 +181,7 @@ def _chunk_end(text: str, start: int, budget: int, max_chars: int) -> int:
     clause = _last_clause_end(text, start + budget // 3, limit)
     if clause != -1:
         return clause
-    space = _last_space(text, start, limit)
+    space = _last_strong_space(text, start, limit)
     if space != -1:
         return space
     if is_cjk(text[limit - 1]):
@@ -173,8 +191,37 @@ def _chunk_end(text: str, start: int, budget: int, max_chars: int) -> int:
     return match.start() if match else len(text)
 
 
+class _Text:
+    """The text being cut, filled from an iterator of blocks only as far as the cutter
+    looks ahead, so the first chunk never waits for the rest of a long reply."""
+
+    def __init__(self, source: str | Iterable[str], lookahead: int) -> None:
+        if isinstance(source, str):
+            self.text, self.blocks = source, None
+        else:
+            self.text, self.blocks = "", iter(source)
+        self.lookahead = lookahead
+
+    def fill(self, pos: int) -> int:
+        """Make sure `lookahead` characters follow `pos` (or the source is drained); return
+        `pos` in the possibly re-based text."""
+        if self.blocks is None or len(self.text) - pos >= self.lookahead:
+            return pos
+        pieces = [self.text[pos:]]
+        have = len(pieces[0])
+        for block in self.blocks:
+            pieces.append(block)
+            have += len(block) + 1
+            if have >= self.lookahead:
+                break
+        else:
+            self.blocks = None
+        self.text = " ".join(piece for piece in pieces if piece)
+        return 0
+
+
 def split_chunks(
-    text: str,
+    text: str | Iterable[str],
     *,
     first_chunk_words: int = FIRST_CHUNK_WORDS,
     max_chars: int = MAX_CHARS,
@@ -182,9 +229,12 @@ def split_chunks(
 ) -> Iterator[str]:
     """Yield stripped, non-empty chunks of `text` lazily, in order.
 
-    The first chunk is about `first_chunk_words` words; each later chunk is at most
-    `growth` times as long as the longest before it (at least MIN_CHARS; a quarter more to
-    finish a sentence) and at most `max_chars` characters, unless a single word is longer.
+    `text` is a string, or an iterable of blocks (`iter_spoken_blocks`) pulled only as far
+    as the next cut needs. The first chunk is about `first_chunk_words` words; each later
+    chunk is at most `growth` times as long as the longest before it (at least MIN_CHARS;
+    a quarter more to finish a sentence) and at most `max_chars` characters, unless a
+    single word is longer. Glued expansions (rules.GLUE) count as one word and are never
+    cut; the chunks hold plain spaces.
     """
     if first_chunk_words < 1:
         raise ValueError(f"first_chunk_words must be at least 1, got {first_chunk_words}")
@@ -192,18 +242,22 @@ def split_chunks(
         raise ValueError(f"max_chars must be at least 1, got {max_chars}")
     if growth < 1:
         raise ValueError(f"growth must be at least 1.0, got {growth}")
-    length = len(text)
+    source = _Text(text, 2 * max_chars + 16 * (first_chunk_words + 3))
     pos = 0
     budget = 0
     first = True
-    while pos < length:
+    while True:
+        pos = source.fill(pos)
+        text = source.text
+        length = len(text)
         while pos < length and text[pos].isspace():
             pos += 1
         if pos >= length:
-            return
+            if source.blocks is None:
+                return
+            continue
         if first:
             end = _first_chunk_end(text, pos, first_chunk_words)
-            first = False
             if is_cjk(text[pos]) and end - pos > FIRST_CHUNK_CJK_CHARS:
                 # No spaces to count words by: a few characters, cut at punctuation if any.
                 end = _chunk_end(text, pos, min(max_chars, FIRST_CHUNK_CJK_CHARS), max_chars)
@@ -211,8 +265,13 @@ def split_chunks(
                 end = _chunk_end(text, pos, max_chars, max_chars)
         else:
             end = _chunk_end(text, pos, budget, max_chars)
-        chunk = text[pos:end].strip()
+        if end >= length and source.blocks is not None:
+            # A word longer than the lookahead: pull until it ends (or the source does).
+            source.lookahead += max(source.lookahead, end - pos)
+            continue
+        chunk = unglue(text[pos:end].strip())
         pos = end
+        first = False
         if chunk:
             # Never shrink: a chunk cut short at a sentence end ("What I did.") leaves the
             # earlier, longer chunks queued, so the next one may still be as long as before.

@@ -1,119 +1,50 @@
-"""Markdown (and stack trace) structure to spoken blocks.
+"""Markdown (and the agent's own structures) to spoken blocks, on markdown-it tokens.
 
-`iter_blocks` walks the text line by line and yields one string per spoken unit: a
-paragraph, a heading, a list item, a table row, a code-block placeholder or the error line
-of a stack trace. Each block is still inline markdown; `strip_inline` removes that.
-Every pattern here is bounded or anchored so the work stays linear in the input size.
+`iter_blocks` parses one segment (see segments.py) with markdown-it and yields one string
+per spoken unit: a paragraph, a heading, a list item, a table row, a code-block placeholder,
+a diff summary or the error line of a stack trace. Inline markup is already gone: links keep
+their text, code spans their content, emphasis and tags vanish. The agent layers that
+markdown knows nothing of (stack traces and diffs pasted outside a fence) are taken out of
+the lines before parsing, so the parser never sees "-    return 1" as a list item.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
-from collections.abc import Generator, Iterable, Iterator
-from typing import Literal
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+from kokoro_mcp.text.code import CodeBlockMode, say_code_block
+from kokoro_mcp.text.diffs import is_diff_line, starts_diff, summarize_diff
+from kokoro_mcp.text.segments import Fences
+from kokoro_mcp.text.tables import table_sentences
+from kokoro_mcp.text.traces import FRAME, TRACEBACK_START
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from markdown_it.token import Token
+
+__all__ = ["CodeBlockMode", "iter_blocks"]
 
 logger = logging.getLogger(__name__)
 
-CodeBlockMode = Literal["placeholder", "skip"]
+# A segment this dense in markup is not prose anyone wrote (50 KB of "**a" or "{{{{"): the
+# parser handles each of these characters on its own (~17 µs each) and its emphasis and
+# link passes get slow, and nothing in such text is worth parsing.
+_MARKUP_CHARS = "*_[]<>`{}#=~^|\\@"
+_DENSE_MARKUP = 0.3
+_DENSE_MIN_CHARS = 1_000
+_MARKUP = re.compile(r"[*_\[\]<>`{}#=~^|\\@]+")
 
-MAX_TABLE_ROWS = 8
+# Stands for a block computed before parsing (a diff summary): "\ue007<index>".
+_SLOT = "\ue007"
+_SLOT_LINE = re.compile(_SLOT + r"(\d+)")
 
-_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})\s*([^`\s]*)")
-_HEADING = re.compile(r" {0,3}#{1,6}(?:\s+|$)(.*?)(?:\s+#+)?\s*$")
-_SETEXT = re.compile(r" {0,3}(?:=+|-+)\s*$")
-_RULE = re.compile(r" {0,3}(?:(?:\*\s*){3,}|(?:-\s*){3,}|(?:_\s*){3,})$")
-_QUOTE = re.compile(r" {0,3}(?:>\s?)+")
-_BULLET = re.compile(r"\s*(?:[-*+•]|\d{1,9}[.)])\s+(?:\[([ xX])\]\s+)?")
-_TABLE_SEPARATOR = re.compile(r"\s*\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?\s*$")
-_REFERENCE_DEFINITION = re.compile(r" {0,3}\[[^\]\n]{1,200}\]:\s*\S+")
-_HTML_COMMENT_START = "<!--"
-_TRACEBACK_START = re.compile(r"Traceback \(most recent call last\):\s*$")
-_JS_FRAME = re.compile(r"\s+at\s+\S.*(?:\)|:\d+)\s*$|\s+\.\.\. \d+ more\s*$")
-_PY_FRAME = re.compile(r'\s*File "[^"\n]{1,500}", line \d+')
-
-_LANGUAGES = {
-    "py": "Python",
-    "python": "Python",
-    "python3": "Python",
-    "pycon": "Python",
-    "js": "JavaScript",
-    "javascript": "JavaScript",
-    "jsx": "JavaScript",
-    "mjs": "JavaScript",
-    "ts": "TypeScript",
-    "typescript": "TypeScript",
-    "tsx": "TypeScript",
-    "sh": "shell",
-    "bash": "shell",
-    "zsh": "shell",
-    "shell": "shell",
-    "console": "shell",
-    "shell-session": "shell",
-    "powershell": "PowerShell",
-    "ps1": "PowerShell",
-    "json": "JSON",
-    "jsonc": "JSON",
-    "yaml": "YAML",
-    "yml": "YAML",
-    "toml": "TOML",
-    "ini": "config",
-    "rs": "Rust",
-    "rust": "Rust",
-    "go": "Go",
-    "golang": "Go",
-    "c": "C",
-    "h": "C",
-    "cpp": "C plus plus",
-    "c++": "C plus plus",
-    "cs": "C sharp",
-    "csharp": "C sharp",
-    "java": "Java",
-    "kt": "Kotlin",
-    "kotlin": "Kotlin",
-    "swift": "Swift",
-    "rb": "Ruby",
-    "ruby": "Ruby",
-    "php": "PHP",
-    "html": "HTML",
-    "xml": "XML",
-    "css": "CSS",
-    "scss": "CSS",
-    "sql": "SQL",
-    "diff": "diff",
-    "patch": "diff",
-    "dockerfile": "Dockerfile",
-    "docker": "Dockerfile",
-    "makefile": "Makefile",
-    "make": "Makefile",
-    "md": "Markdown",
-    "markdown": "Markdown",
-    "lua": "Lua",
-    "r": "R",
-    "scala": "Scala",
-    "haskell": "Haskell",
-    "hs": "Haskell",
-    "elixir": "Elixir",
-    "ex": "Elixir",
-    "zig": "Zig",
-    "nix": "Nix",
-    "graphql": "GraphQL",
-    "proto": "protobuf",
-    "terraform": "Terraform",
-    "hcl": "Terraform",
-    "mermaid": "Mermaid diagram",
-}
-_PLAIN_LANGUAGES = frozenset({"", "text", "txt", "plain", "plaintext", "output", "log", "none"})
-
-# Inline markdown. Quantifiers are bounded so a line full of "[" or "<" stays linear.
-# Brackets are excluded inside the scanned parts so a run of "[" or "(" fails at once.
-_IMAGE = re.compile(r"!\[([^\[\]\n]{0,300})\]\([^()\s]{0,2000}(?:\s+\"[^\"\n]{0,300}\")?\)")
-_LINK = re.compile(
-    r"\[([^\[\]\n]{1,300})\]"
-    r"(?:\([^()\s\[\]]{0,2000}(?:\s+\"[^\"\n]{0,300}\")?\)|\[[^\[\]\n]{0,100}\])"
-)
+_TASK = re.compile(r"\[([ xX])\]\s+")
+_REFERENCE_LINK = re.compile(r"\[([^\[\]\n]{1,300})\]\[[^\[\]\n]{0,100}\]")
 _FOOTNOTE = re.compile(r"\[\^[^\]\s]{1,50}\]")
-_AUTOLINK = re.compile(r"<((?:https?|ftp)://[^\s<>]{1,2000}|[\w.+-]{1,64}@[\w.-]{1,255})>")
 # Line breaks and the ends of block elements separate sentences.
 _HTML_BREAK = re.compile(
     r"<br\s{0,5}/?>|</(?:p|div|li|h[1-6]|tr|summary|details|blockquote|pre)\s{0,5}>",
@@ -128,19 +59,190 @@ _TAG_NAMES = (
     "|var|video"
 )
 _HTML_TAG = re.compile(rf"</?(?:{_TAG_NAMES})(?:\s[^<>\n]{{0,500}})?/?>", re.IGNORECASE)
-_EMPHASIS = re.compile(r"(?<!\w)(?:\*+|_+|~~)(?=[^\s*_~])|(?<=[^\s*_~])(?:\*+|_+|~~)(?!\w)")
-_BACKTICKS = re.compile(r"`+")
 # A whole code span that is a path, spaces allowed: "`~/Library/Application Support/x.json`".
-_CODE_PATH = re.compile(r"`((?:~|\.{1,2}|[A-Za-z]:)?[/\\][^`\n]{0,300}[/\\]([^`/\\\n]{1,100}))`")
-_HTML_ENTITIES = {
-    "&nbsp;": " ",
-    "&amp;": "&",
-    "&lt;": "<",
-    "&gt;": ">",
-    "&quot;": '"',
-    "&#39;": "'",
-}
-_ENTITY = re.compile(r"&(?:nbsp|amp|lt|gt|quot|#39);")
+_CODE_PATH = re.compile(r"(?:~|\.{1,2}|[A-Za-z]:)?[/\\][^`\n]{0,300}[/\\]([^`/\\\n]{1,100})")
+_CLOSERS = "\"')]”’»"
+
+
+@functools.cache
+def _parser() -> MarkdownIt:
+    from markdown_it import MarkdownIt  # ~30 ms: only when there is text to prepare
+
+    return MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+
+
+def iter_blocks(
+    segment: str, code_blocks: CodeBlockMode = "placeholder", *, english: bool = True
+) -> Iterator[str]:
+    """Yield the spoken blocks of one markdown segment; "" stands for a code block that is
+    not said. Without `english`, no English words are added (task marks, icons, diffs)."""
+    if len(segment) >= _DENSE_MIN_CHARS and "```" not in segment and "~~~" not in segment:
+        marks = sum(segment.count(ch) for ch in _MARKUP_CHARS)
+        if marks > _DENSE_MARKUP * len(segment):
+            for paragraph in re.split(r"\n\s*\n", segment):
+                yield _join_lines(_MARKUP.sub(" ", paragraph).split("\n"))
+            return
+    lines, slots = _take_agent_blocks(segment.split("\n"), english)
+    tokens = _parser().parse("\n".join(lines))
+    yield from _Walker(code_blocks, slots, lines, english).walk(tokens)
+
+
+def _take_agent_blocks(lines: list[str], english: bool) -> tuple[list[str], list[str]]:
+    """Outside fences: replace each pasted diff by a slot line (its summary is kept aside)
+    and each stack trace by its error line."""
+    out: list[str] = []
+    slots: list[str] = []
+    fences = Fences()
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        if fences.update(line):
+            pass
+        elif starts_diff(line, lines[index + 1] if index + 1 < len(lines) else ""):
+            end = index + 1
+            while end < len(lines) and is_diff_line(lines[end]):
+                end += 1
+            # The summary is English: other languages skip the diff, as they skip code.
+            slots.append(summarize_diff(lines[index:end]) if english else "")
+            out += ["", f"{_SLOT}{len(slots) - 1}", ""]
+            index = end
+            continue
+        elif TRACEBACK_START.match(line):
+            # Python: the header, indented frames and code, then the unindented error line.
+            end = index + 1
+            while end < len(lines) and (lines[end][:1].isspace() or FRAME.match(lines[end])):
+                end += 1
+            error = lines[end].strip() if end < len(lines) else ""
+            out += ["", error, ""] if error else [""]
+            index = end + 1 if error else end
+            continue
+        elif FRAME.match(line):
+            index += 1  # "    at f (x.js:1:2)": the error line before it was kept
+            continue
+        out.append(line)
+        index += 1
+    return out, slots
+
+
+class _Walker:
+    """Walks the token stream once; a class only to share the table being read."""
+
+    def __init__(
+        self, code_blocks: CodeBlockMode, slots: list[str], lines: list[str], english: bool
+    ) -> None:
+        self.code_blocks = code_blocks
+        self.english = english
+        self.slots = slots
+        self.lines = lines
+        self.rows: list[list[str]] = []
+        self.after_table: list[str] = []
+
+    def walk(self, tokens: Sequence[Token]) -> Iterator[str]:
+        item_start = False
+        in_table = False
+        prose_row = False
+        for token in tokens:
+            kind = token.type
+            if kind == "list_item_open":
+                item_start = True
+            elif kind == "inline":
+                text = render_inline(token.children or [])
+                if in_table:
+                    self.rows[-1].append(" ".join(text.split()))
+                    continue
+                slot = _SLOT_LINE.fullmatch(text.strip())
+                if slot is not None:
+                    yield self.slots[int(slot.group(1))]
+                    continue
+                if item_start:
+                    text = _task(text, self.english)
+                item_start = False
+                yield _join_lines(text.split("\n"))
+            elif kind in ("fence", "code_block"):
+                item_start = False
+                yield say_code_block(token.content, token.info, self.code_blocks)
+            elif kind == "html_block":
+                yield from self.html_block(token.content)
+            elif kind == "table_open":
+                in_table, self.rows, self.after_table = True, [], []
+            elif kind == "tr_open":
+                self.rows.append([])
+                line = self.lines[token.map[0]] if token.map else "|"
+                prose_row = "|" not in line
+                if prose_row:
+                    # GFM runs a table on into a line without "|" ("That is all."): prose,
+                    # said after the table, not a row.
+                    self.after_table.append(line)
+            elif kind == "tr_close" and prose_row:
+                self.rows.pop()
+                prose_row = False
+            elif kind == "table_close":
+                in_table = False
+                if self.rows:
+                    yield from table_sentences(self.rows[0], self.rows[1:], self.english)
+                if self.after_table:
+                    yield from self.html_block("\n".join(self.after_table))
+
+    def html_block(self, html: str) -> Iterator[str]:
+        html = _strip_comments(html)
+        if not html.strip():
+            return
+        for paragraph in re.split(r"\n\s*\n", html):
+            children = _parser().parseInline(paragraph)[0].children or []
+            text = render_inline(children)
+            if text.strip():
+                yield _join_lines(text.split("\n"))
+
+
+def _task(text: str, english: bool) -> str:
+    """ "[x] Write tests" -> "Done: Write tests" (in English; else just "Write tests")."""
+    match = _TASK.match(text)
+    if match is None:
+        return text
+    if not english:
+        return text[match.end() :]
+    return f"{'Done' if match.group(1) in 'xX' else 'To do'}: {text[match.end() :]}"
+
+
+def render_inline(children: Sequence[Any]) -> str:
+    """Inline tokens to plain text: markup goes, the words it marked stay; "\\n" between
+    the source's lines."""
+    parts: list[str] = []
+    for child in children:
+        kind = child.type
+        if kind == "text":
+            parts.append(_plain_text(child.content))
+        elif kind == "code_inline":
+            parts.append(_code_span(child.content))
+        elif kind in ("softbreak", "hardbreak"):
+            parts.append("\n")
+        elif kind == "image":
+            parts.append(child.content)  # the alt text
+        elif kind == "html_inline":
+            parts.append(_inline_html(child.content))
+        # link, emphasis and strikethrough open/close tokens are markup only
+    return "".join(parts).replace("\xa0", " ")
+
+
+def _plain_text(text: str) -> str:
+    if "[" in text:
+        text = _REFERENCE_LINK.sub(r"\1", _FOOTNOTE.sub("", text))
+    return text
+
+
+def _code_span(code: str) -> str:
+    path = _CODE_PATH.fullmatch(code)
+    return path.group(1) if path is not None else code
+
+
+def _inline_html(html: str) -> str:
+    if html.startswith("<!--"):
+        return " "
+    if _HTML_BREAK.fullmatch(html):
+        return ". "
+    if _HTML_TAG.fullmatch(html):
+        return " "
+    return html  # "<User>" in "Promise<User>": a type, said by the symbol pass
 
 
 def _strip_comments(text: str) -> str:
@@ -150,6 +252,8 @@ def _strip_comments(text: str) -> str:
     while (start := text.find("<!--", pos)) != -1:
         end = text.find("-->", start + 4)
         if end == -1:
+            parts.append(text[pos:start])
+            pos = len(text)
             break
         parts.append(text[pos:start])
         pos = end + 3
@@ -157,213 +261,24 @@ def _strip_comments(text: str) -> str:
     return " ".join(parts)
 
 
-def strip_inline(text: str) -> str:
-    """Remove inline markdown: links and images keep their text, emphasis and code marks go."""
-    if "<!--" in text:
-        text = _strip_comments(text)
-    text = _IMAGE.sub(r"\1", text)
-    text = _FOOTNOTE.sub("", text)
-    text = _LINK.sub(r"\1", text)
-    text = _AUTOLINK.sub(r"\1", text)
-    text = _HTML_BREAK.sub(". ", text)
-    text = _HTML_TAG.sub(" ", text)
-    text = _ENTITY.sub(lambda m: _HTML_ENTITIES[m.group()], text)
-    if "`" in text:
-        text = _CODE_PATH.sub(r"\2", text)
-        text = _BACKTICKS.sub("", text)
-    return _EMPHASIS.sub("", text)
-
-
-def _code_placeholder(language: str) -> str:
-    lang = language.lower().strip("{}.")
-    if lang in _PLAIN_LANGUAGES:
-        return "Code block skipped."
-    name = _LANGUAGES.get(lang)
-    if name is None:
-        name = lang if lang.isalpha() and len(lang) <= 15 else ""
-    return f"{name[:1].upper()}{name[1:]} code block skipped." if name else "Code block skipped."
-
-
-def _trace_error_line(lines: list[str]) -> str | None:
-    """The line worth saying from a stack trace: Python's last unindented line after the
-    traceback header, or the line before JavaScript/Java `at ...` frames."""
-    error: str | None = None
-    in_python = False
-    for index, line in enumerate(lines):
-        if _TRACEBACK_START.match(line.strip()):
-            in_python = True
-            continue
-        if in_python and line.strip() and not line[:1].isspace():
-            error = line.strip()
-            in_python = False
-        elif _JS_FRAME.match(line) and index > 0 and lines[index - 1].strip():
-            previous = lines[index - 1]
-            if not _JS_FRAME.match(previous):
-                error = previous.strip()
-    return error
-
-
-def _table_rows(rows: list[list[str]]) -> Iterator[str]:
-    """A table as sentences: "Name: foo, size: 3 MB." per row, capped at MAX_TABLE_ROWS."""
-    header, body = rows[0], rows[1:]
-    if not body:
-        yield ", ".join(cell for cell in header if cell)
-        return
-    for row in body[:MAX_TABLE_ROWS]:
-        parts = []
-        for index, cell in enumerate(row):
-            if not cell:
-                continue
-            name = header[index] if index < len(header) else ""
-            if not any(ch.isalpha() for ch in name):
-                name = ""  # "#" or "" columns: the value alone
-            parts.append(f"{name}: {cell}" if name and name != cell else cell)
-        if parts:
-            yield ", ".join(parts)
-    hidden = len(body) - MAX_TABLE_ROWS
-    if hidden > 0:
-        yield f"And {hidden} more {'row' if hidden == 1 else 'rows'}"
-
-
-def _cells(line: str) -> list[str]:
-    inner = line.strip()
-    if inner.startswith("|"):
-        inner = inner[1:]
-    if inner.endswith("|") and not inner.endswith("\\|"):
-        inner = inner[:-1]
-    return [cell.strip() for cell in inner.split("|")]
-
-
-def iter_blocks(text: str, code_blocks: CodeBlockMode = "placeholder") -> Iterator[str]:
-    """Yield the spoken blocks of markdown `text` (inline markup still inside); "" stands
-    for a code block that is not said."""
-    yield from _BlockParser(code_blocks).parse(text.split("\n"))
-
-
-class _BlockParser:
-    """Line-by-line state machine; a class only to share the paragraph buffer."""
-
-    def __init__(self, code_blocks: CodeBlockMode) -> None:
-        self.code_blocks = code_blocks
-        self.paragraph: list[str] = []
-
-    def flush(self) -> Iterator[str]:
-        if self.paragraph:
-            yield _join_lines(self.paragraph)
-            self.paragraph = []
-
-    def parse(self, lines: Iterable[str]) -> Iterator[str]:
-        iterator = iter(lines)
-        pending: str | None = None
-        while True:
-            if pending is not None:
-                line, pending = pending, None
-            else:
-                next_line = next(iterator, None)
-                if next_line is None:
-                    break
-                line = next_line
-            stripped = line.strip()
-            fence = _FENCE.match(line)
-            if fence:
-                yield from self.flush()
-                yield self.code_block(iterator, fence.group(1), fence.group(2))
-                continue
-            if _TRACEBACK_START.match(stripped):
-                yield from self.flush()
-                trace = [line]
-                for follower in iterator:
-                    trace.append(follower)
-                    if follower.strip() and not follower[:1].isspace():
-                        break
-                error = _trace_error_line(trace)
-                if error:
-                    yield error
-                continue
-            if _JS_FRAME.match(line) or _PY_FRAME.match(line):
-                continue  # a stack frame outside a code block: the error line was kept
-            if stripped.startswith(_HTML_COMMENT_START) and "-->" not in stripped:
-                for follower in iterator:
-                    if "-->" in follower:
-                        break
-                continue
-            line = _QUOTE.sub("", line, count=1) if line.lstrip().startswith(">") else line
-            stripped = line.strip()
-            if not stripped:
-                yield from self.flush()
-                continue
-            if _SETEXT.match(line) and self.paragraph and not _BULLET.match(line):
-                yield from self.flush()  # the paragraph was a heading
-                continue
-            if _RULE.match(line):
-                yield from self.flush()
-                continue
-            if _REFERENCE_DEFINITION.match(line):
-                continue
-            heading = _HEADING.match(line)
-            if heading:
-                yield from self.flush()
-                if heading.group(1).strip():
-                    yield heading.group(1)
-                continue
-            if "|" in stripped:
-                following = next(iterator, None)
-                if following is not None and _TABLE_SEPARATOR.match(following):
-                    yield from self.flush()
-                    pending = yield from self.table(stripped, iterator)
-                    continue
-                pending = following
-            bullet = _BULLET.match(line)
-            if bullet:
-                yield from self.flush()
-                item = line[bullet.end() :]
-                if bullet.group(1) is not None:
-                    item = f"{'Done' if bullet.group(1) in 'xX' else 'To do'}: {item}"
-                self.paragraph.append(item)
-                continue
-            self.paragraph.append(line)
-        yield from self.flush()
-
-    def code_block(self, lines: Iterator[str], fence: str, language: str) -> str:
-        """Consume a fenced block; return what to say for it: its error line, a placeholder,
-        or "" (a silent block, so the caller can fix a "Run this:" that introduced it)."""
-        body: list[str] = []
-        for line in lines:
-            match = _FENCE.match(line)
-            if match and match.group(1)[0] == fence[0] and len(match.group(1)) >= len(fence):
-                break
-            body.append(line)
-        error = _trace_error_line(body)
-        if error:
-            return error
-        if self.code_blocks == "placeholder" and any(line.strip() for line in body):
-            return _code_placeholder(language)
-        return ""
-
-    def table(self, header_line: str, lines: Iterator[str]) -> Generator[str, None, str | None]:
-        """Yield the table's rows as sentences; return the first line after the table."""
-        rows = [_cells(header_line)]
-        leftover: str | None = None
-        for line in lines:
-            if "|" not in line or not line.strip():
-                leftover = line
-                break
-            rows.append(_cells(line))
-        yield from _table_rows(rows)
-        return leftover
+def _ends_sentence(line: str) -> bool:
+    """Did the writer end this line with a word (no punctuation), so the line break is
+    the only thing that separates it from the next?"""
+    core = line.rstrip(_CLOSERS)
+    return bool(core) and core[-1].isalnum()
 
 
 def _join_lines(lines: list[str]) -> str:
     """Join a paragraph's lines. A line that ends without punctuation was meant as its own
-    sentence when the next starts with a capital ("Build passed\nTests pass") or both are
-    short status lines ("tests pass\nlint is clean"); long lines are wrapped prose."""
+    sentence when the next starts with a capital ("Build passed\\nTests pass") or both are
+    short status lines ("tests pass\\nlint is clean"); long lines are wrapped prose."""
     parts: list[str] = []
     previous = ""
     for raw in lines:
         line = raw.strip()
         if not line:
             continue
-        if previous and previous[-1].isalnum():
+        if previous and _ends_sentence(previous):
             short = len(previous.split()) <= 6 and len(line.split()) <= 6
             if line[:1].isupper() or short:
                 parts[-1] += "."

@@ -10,11 +10,11 @@ from __future__ import annotations
 import logging
 import re
 
-from kokoro_mcp.text.rules import ALWAYS, Rule, apply_rules
+from kokoro_mcp.text.rules import ALWAYS, Rule, apply_rules, glue
 
 logger = logging.getLogger(__name__)
 
-_MONTHS = (  # noqa: SIM905
+MONTHS = (  # noqa: SIM905
     "January February March April May June July August September October November December"
 ).split()
 
@@ -29,8 +29,8 @@ _ISO_DATE = re.compile(
     r"(?:[T ](\d{2}:\d{2})(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?(?![\w-])"
 )
 _TIME = re.compile(
-    r"(?<![\w:.])([01]?\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?(?![\w:]|\.\d)"
-    r"(?:\s?([AaPp])\.?[Mm](?:\.(?=(\s+[A-Z]|\s*$)?))?(?!\w))?"
+    r"(?<![\w:.])([01]?\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?"
+    r"(?:\s?([AaPp])\.?[Mm](?:\.(?=(\s+[A-Z]|\s*$)?))?(?!\w)|(?![\w:]|\.\d))"
 )
 _CURRENCY_SCALE = re.compile(
     r"([$€£¥])\s?(\d+(?:[.,]\d+)*)\s?(k|K|M|B|bn|m|thousand|million|billion|trillion)(?!\w)"
@@ -40,7 +40,8 @@ _VERSION_RANGE = re.compile(r"(?<=\d)\s?[-–]\s?(?=version\b)")
 _OR_LATER = re.compile(r"(?<![\w.])(\d+\.\d+)\+(?!\w)")  # "Python 3.10+"
 _POWER = re.compile(r"(?<=\w)\^(\d+)(?!\d)")
 _CLOCK_RANGE = re.compile(
-    r"(?<![\w:])(\d{1,2})\s?([AaPp])\.?[Mm]\.?\s?[-–]\s?(\d{1,2})\s?([AaPp])\.?[Mm]\.?(?!\w)"
+    r"(?<![\w:])(\d{1,2})\s?([AaPp])\.?[Mm]\.?\s?[-–]\s?(\d{1,2})\s?([AaPp])\.?[Mm]"
+    r"(?:\.(?!\s+[A-Z]|\s*$))?(?!\w)"  # "p.m." keeps a period that ends the sentence
 )
 _SCIENTIFIC = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)[eE]([+-]?)(\d{1,3})(?![\w.]|\.\d)")
 _RANGE = re.compile(
@@ -51,9 +52,9 @@ _NEGATIVE = re.compile(r"(?<![\w.)\]}%-])[-−](?=[$€£¥]?\d)")
 _POSITIVE = re.compile(r"(?<![\w)\]}+])\+(?=\d)")
 _DIMENSIONS = re.compile(r"(?<![\w.])(\d+)\s?[xX×]\s?(\d+)(?![\w.])")
 _MULTIPLIER = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)[xX×](?!\w)")
-_UNIT = re.compile(
+UNIT = re.compile(
     r"(?<![\w.])(\d+(?:\.\d+)?)\s?(ms|µs|μs|us|ns|KB|kB|MB|GB|TB|PB|KiB|MiB|GiB|TiB|kHz|MHz|GHz"
-    r"|Hz|fps|rpm|tok/s)(?![\w/])"
+    r"|Hz|fps|rpm|tok/s|[KkMG]B/s|[MG]bps)(?![\w/])"
 )
 # Time units: attached ("1.3s", "2h"), or spaced where nothing else could be meant ("1.3 s.").
 _ATTACHED_UNIT = re.compile(
@@ -90,6 +91,12 @@ _UNITS = {
     "fps": "frames per second",
     "rpm": "RPM",
     "tok/s": "tokens per second",
+    "KB/s": "kilobytes per second",
+    "kB/s": "kilobytes per second",
+    "MB/s": "megabytes per second",
+    "GB/s": "gigabytes per second",
+    "Mbps": "megabits per second",
+    "Gbps": "gigabits per second",
     "s": "second",
     "sec": "second",
     "secs": "second",
@@ -113,7 +120,7 @@ def _say_tag(tag: str) -> str:
 def _version(match: re.Match[str]) -> str:
     spoken = "version " + " point ".join(match.group(1).split("."))
     tag = _say_tag(match.group(2))
-    return f"{spoken} {tag}" if tag else spoken
+    return glue(f"{spoken} {tag}" if tag else spoken)
 
 
 def _is_day_month_year(day: str, month: str, year: str) -> bool:
@@ -130,12 +137,12 @@ def _dotted_number(match: re.Match[str]) -> str:
     tag = _say_tag(match.group(2))
     if not tag and len(parts) == 3 and _is_day_month_year(*parts):
         day, month, year = (int(part) for part in parts)
-        return f"{_MONTHS[month - 1]} {day}, {year}"  # 25.11.2026, as Europe writes dates
+        return glue(f"{MONTHS[month - 1]} {day}, {year}")  # 25.11.2026, as Europe writes
     # Four parts of at most three digits is an IP address: said with "dot".
     if not tag and len(parts) == 4 and all(len(p) <= 3 for p in parts):
-        return " dot ".join(parts)
+        return glue(" dot ".join(parts))
     spoken = " point ".join(parts)
-    return f"{spoken} {tag}" if tag else spoken
+    return glue(f"{spoken} {tag}" if tag else spoken)
 
 
 def say_time(hour: int, minute: int, second: int | None = None, meridiem: str = "") -> str:
@@ -164,18 +171,18 @@ def _time(match: re.Match[str]) -> str:
     second = int(match.group(3)) if match.group(3) else None
     spoken = say_time(int(match.group(1)), int(match.group(2)), second, match.group(4) or "")
     # "p.m." keeps its final period only where it ended the sentence.
-    return spoken + "." if match.group(5) is not None else spoken
+    return glue(spoken) + "." if match.group(5) is not None else glue(spoken)
 
 
 def _iso_date(match: re.Match[str]) -> str:
     year, month, day = int(match.group(1)), int(match.group(2)), int(match.group(3))
     if not (1 <= month <= 12 and 1 <= day <= 31):
         return f"{match.group(1)} {match.group(2)} {match.group(3)}"
-    spoken = f"{_MONTHS[month - 1]} {day}, {year}"
+    spoken = f"{MONTHS[month - 1]} {day}, {year}"
     if match.group(4):
         hour, minute = (int(part) for part in match.group(4).split(":"))
         spoken += f", {say_time(hour, minute)}"
-    return spoken
+    return glue(spoken)
 
 
 def _scientific(match: re.Match[str]) -> str:
@@ -186,7 +193,7 @@ def _scientific(match: re.Match[str]) -> str:
 
 def _clock_range(match: re.Match[str]) -> str:
     start, start_half, end, end_half = match.groups()
-    return f"{start} {start_half.upper()}M to {end} {end_half.upper()}M"
+    return glue(f"{start} {start_half.upper()}M to {end} {end_half.upper()}M")
 
 
 def _power(match: re.Match[str]) -> str:
@@ -200,15 +207,15 @@ def _power(match: re.Match[str]) -> str:
 
 def _currency_scale(match: re.Match[str]) -> str:
     amount = match.group(2)
-    return f"{amount} {_SCALES[match.group(3)]} {_CURRENCIES[match.group(1)]}"
+    return glue(f"{amount} {_SCALES[match.group(3)]} {_CURRENCIES[match.group(1)]}")
 
 
-def _unit(match: re.Match[str]) -> str:
+def say_unit(match: re.Match[str]) -> str:
     amount = match.group(1)
     unit = _UNITS[match.group(2) or match.group(3)]
     if amount != "1" and unit not in _UNCOUNTED and " " not in unit:
         unit += "s"
-    return f"{amount} {unit}"
+    return glue(f"{amount} {unit}")
 
 
 def _degrees(match: re.Match[str]) -> str:
@@ -225,23 +232,22 @@ _RULES: list[Rule] = [
     (("v", "V"), _VERSION, _version),
     ((".",), _DOTTED_NUMBER, _dotted_number),
     ((":",), _TIME, _time),
-    ((":",), _RATIO, r"\1 to \2"),
+    ((":",), _RATIO, lambda m: glue(f"{m.group(1)} to {m.group(2)}")),
     (("e", "E"), _SCIENTIFIC, _scientific),
     (tuple(_CURRENCIES), _CURRENCY_SCALE, _currency_scale),
-    (("k", "M", "B"), _SCALE, lambda m: f"{m.group(1)} {_SCALES[m.group(2)]}"),
+    (("k", "M", "B"), _SCALE, lambda m: glue(f"{m.group(1)} {_SCALES[m.group(2)]}")),
     (("-", "–"), _VERSION_RANGE, " to "),
     (("-", "–"), _CLOCK_RANGE, _clock_range),
     (("+",), _OR_LATER, r"\1 or later"),
     (("^",), _POWER, _power),
     (("~", "≈"), _ABOUT, "about "),
-    (("-", "–"), _RANGE, r"\1\2 to \3"),
+    (("-", "–"), _RANGE, lambda m: glue(f"{m.group(1)}{m.group(2)} to {m.group(3)}")),
     ((" -", " −"), _SPACED_MINUS, " minus "),
     (("-", "−"), _NEGATIVE, "minus "),
     (("+",), _POSITIVE, "plus "),
-    (("x", "X", "×"), _DIMENSIONS, r"\1 by \2"),
-    (("x", "X", "×"), _MULTIPLIER, r"\1 times"),
-    (ALWAYS, _UNIT, _unit),
-    (ALWAYS, _ATTACHED_UNIT, _unit),
+    (("x", "X", "×"), _DIMENSIONS, lambda m: glue(f"{m.group(1)} by {m.group(2)}")),
+    (("x", "X", "×"), _MULTIPLIER, lambda m: glue(f"{m.group(1)} times")),
+    (ALWAYS, _ATTACHED_UNIT, say_unit),
     (("°",), _DEGREES, _degrees),
 ]
 _DIGIT = re.compile(r"\d")

@@ -83,6 +83,7 @@ _OPERATOR_WORDS = {
     "•": ", ",
     "·": ", ",
     "‰": " per mille ",
+    "©": " copyright ",
 }
 # Longest first, so "<=>" wins over "<=" and "===" over "==".
 _OPERATOR = re.compile(

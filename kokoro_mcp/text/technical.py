@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 
-from kokoro_mcp.text.rules import ALWAYS, Rule, apply_rules
+from kokoro_mcp.text.rules import ALWAYS, Rule, apply_rules, glue
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +75,11 @@ _FILENAME = re.compile(
 _DOTFILE = re.compile(
     r"(?<![\w.])\.(env|gitignore|gitattributes|dockerignore|editorconfig|[a-z]+rc)\b"
 )
+# "all .py files": an extension on its own, not a full stop glued to the word before.
+_BARE_EXTENSION = re.compile(
+    rf"(?<![\w.])\.({_EXTENSION_PATTERN})(?=[\s,;:)]|\.(?:\s|$)|$)", re.IGNORECASE
+)
+_BARE_PATHS = {"/": "slash", "~/": "home folder", "\\": "backslash", "./": "this folder"}
 _TLDS = (  # noqa: SIM905
     "com org net io dev ai app edu gov info biz xyz cloud tech site page tv fm ly gg run co"
     " uk de fr jp cn ru ca au eu nl ch se es it pl br"
@@ -136,8 +141,16 @@ def say_domain(host: str) -> str:
     return " dot ".join(part for part in host.lower().split(".") if part)
 
 
+def _balance_parens(core: str, trail: str) -> tuple[str, str]:
+    """ "https://x.org/a_(b))." -> core ".../a_(b)", trail ").": a URL keeps its own ")"."""
+    while trail.startswith(")") and core.count("(") > core.count(")"):
+        core, trail = core + ")", trail[1:]
+    return core, trail
+
+
 def _url(match: re.Match[str]) -> str:
     _, core, trail = _split_punct(match.group())
+    core, trail = _balance_parens(core, trail)
     rest = re.sub(r"^[a-z]+://", "", core, flags=re.IGNORECASE)
     host = re.split(r"[/?#]", rest, maxsplit=1)[0].rsplit("@", 1)[-1]
     host, _, port = host.partition(":")
@@ -146,13 +159,13 @@ def _url(match: re.Match[str]) -> str:
     spoken = say_domain(host)
     if port.isdigit() and (host == "localhost" or host.replace(".", "").isdigit()):
         spoken = f"{spoken} port {port}"
-    return f"{spoken}{trail}" if spoken else trail
+    return f"{glue(spoken)}{trail}" if spoken else trail
 
 
 def _email(match: re.Match[str]) -> str:
     user, _, host = match.group().partition("@")
     user = user.replace(".", " dot ").replace("+", " plus ")
-    return f"{user} at {say_domain(host)}"
+    return glue(f"{user} at {say_domain(host)}")
 
 
 def _slashed(match: re.Match[str]) -> str:
@@ -161,6 +174,8 @@ def _slashed(match: re.Match[str]) -> str:
     name, equals, value = core.rpartition("=")
     if equals and ("/" in value or "\\" in value):
         lead, core = f"{lead}{name}{equals}", _SCHEME_PREFIX.sub("", value)
+    if core in _BARE_PATHS:
+        return f"{lead}{_BARE_PATHS[core]}{trail}"
     lower = core.lower()
     head, slash, unit = core.rpartition("/")
     if slash and head and unit.lower() in _PER_UNITS and "/" not in head:
@@ -181,7 +196,8 @@ def _slashed(match: re.Match[str]) -> str:
         core = core[: suffix.start()]
     segments = [s for s in re.split(r"[/\\]", core) if s]
     if not segments:
-        return f"{lead}{trail}"
+        # A path on its own: "the root, /", "under ~/".
+        return f"{lead}{_BARE_PATHS.get(core, 'slash')}{trail}"
     is_path = (
         core.startswith(("/", "~/", "./", "../", "\\"))
         or _DRIVE.match(core) is not None
@@ -200,27 +216,52 @@ def say_extension(extension: str) -> str:
     return EXTENSIONS.get(lower, lower)
 
 
+_WHEEL_STEM = re.compile(r"([A-Za-z0-9_.]+?)-(\d+(?:\.\d+)*)(?:-[\w.]+)*")
+
+
+def _wheel(stem: str) -> str | None:
+    """ "kokoro_mcp-0.2.0-py3-none-any": "kokoro mcp 0 point 2 point 0" (tags aren't said)."""
+    match = _WHEEL_STEM.fullmatch(stem)
+    if match is None:
+        return None
+    name = " ".join(_say_pieces(re.split(r"[_.]", match.group(1))))
+    return f"{name} {' point '.join(match.group(2).split('.'))} wheel"
+
+
 def _filename(match: re.Match[str]) -> str:
     stem = match.group(1)
+    if match.group(2).lower() == "whl" and (wheel := _wheel(stem)) is not None:
+        return glue(wheel)
     if stem.isupper():
         stem = stem.lower()  # README, LICENSE: words, not letters
     name = " dot ".join(_say_pieces(stem.split(".")))
-    spoken = f"{name} dot {say_extension(match.group(2))}"
+    spoken = glue(f"{name} dot {say_extension(match.group(2))}")
     return f"{spoken}, line {match.group(3)}" if match.group(3) else spoken
+
+
+MAX_IDENTIFIER_PARTS = 8
+
+
+def _few(parts: list[str]) -> list[str]:
+    """An identifier of many parts is a runaway token: its first parts and a count."""
+    if len(parts) <= MAX_IDENTIFIER_PARTS:
+        return parts
+    logger.info("read an identifier of %d parts by its first 3", len(parts))
+    return [*parts[:3], f"and {len(parts) - 3} more parts"]
 
 
 def _dotted(match: re.Match[str]) -> str:
     parts = match.group().split(".")
     if all(len(part) == 1 for part in parts):
         return match.group()  # an initialism such as U.S.A
-    return " dot ".join(parts)
+    return glue(" dot ".join(_few(parts)))
 
 
 def _snake(match: re.Match[str]) -> str:
     words = [w for w in match.group().split("_") if w]
     if all(w.isupper() or w.isdigit() for w in words) and any(len(w) > 3 for w in words):
         words = [w.lower() for w in words]  # SCREAMING_SNAKE: words, not letters
-    return " ".join(_say_pieces(words))
+    return " ".join(_few(_say_pieces(words)))
 
 
 def _camel(match: re.Match[str]) -> str:
@@ -254,8 +295,9 @@ _RULES: list[Rule] = [
     (("@",), _EMAIL, _email),
     (("/", "\\"), _SLASHED, _slashed),
     ((".",), _FILENAME, _filename),
-    ((".",), _DOTFILE, lambda m: f"dot {m.group(1)}"),
-    ((".",), _DOMAIN, lambda m: say_domain(m.group(1))),
+    ((".",), _DOTFILE, lambda m: glue(f"dot {m.group(1)}")),
+    ((".",), _BARE_EXTENSION, lambda m: glue(f"dot {say_extension(m.group(1))}")),
+    ((".",), _DOMAIN, lambda m: glue(say_domain(m.group(1)))),
     ((".",), _DOTTED, _dotted),
     (("_",), _DIGIT_SEPARATOR, ""),
     (("_",), _SNAKE, _snake),

@@ -1,21 +1,18 @@
 """Replace slow node chains of the Kokoro graph with kernels that do the same arithmetic faster.
 
-Measured on the 2-core x86 box, first chunk of a typical sentence:
-
-- STFT: onnxruntime's STFT kernel spent ~20 ms (6% of synthesis) on the harmonic source's
-  20-point transform. The same frames are one strided Conv1d with the windowed DFT basis
-  as its weights: under a millisecond.
+- STFT: onnxruntime's STFT kernel is slow for the harmonic source's 20-point transform. The
+  same frames are one strided Conv1d with the windowed DFT basis as its weights.
 - Instance norms: every AdaIN layer computes mean, variance and the normalized tensor with
   seven elementwise and reduce nodes, each a pass over the whole [1, C, L] tensor;
-  onnxruntime's InstanceNormalization kernel does it in one (~3.5% of synthesis).
+  onnxruntime's InstanceNormalization kernel does it in one.
 - Pow(x, 2) becomes Mul(x, x): the same value from a cheaper kernel.
 - Snake activations, y + sin(a*y)^2 / a, right after an instance norm: the norm's scale and
   shift take the factor a (per-channel, [C]-sized work), and (t + sin(t)^2) / a with t = a*y
-  gives the same value with one full-size pass fewer (~4%).
+  gives the same value with one full-size pass fewer.
 
-Together ~12% less time per sentence than the integer-matmul rewrite alone
-(`bench_onnx_rewrite.py --fused`), with a spectral distance to the unfused graph (~1.3 dB mean
-per band) below the one between the unfused and the original int8 graph (~2.1 dB).
+The fused graph says the same as the unfused one (durations, transcripts, and a spectrum closer
+to it than the unfused graph is to the original); what it saves is measured by
+`benchmarks/bench_onnx_rewrite.py --fused` and reported in README's Performance section.
 """
 
 from __future__ import annotations

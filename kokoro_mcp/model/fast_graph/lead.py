@@ -1,14 +1,16 @@
 """Stop the Kokoro graph from synthesizing the silence it puts before every piece.
 
-The model gives the start token 13-18 frames (0.33-0.45 s) and the vocoder turns them into
+The model gives the start token a third of a second or more and the vocoder turns it into
 near-silence that we trim away afterwards, yet vocoding costs the same per frame whether it
-is silent or not: ~40 ms of every first chunk went into silence nobody hears.
+is silent or not: part of every first chunk's time went into silence nobody hears (README's
+Performance section has what the cut saved).
 
 The cut is made where the text side hands its frame-aligned tensors to the vocoder, keeping
 KEEP_FRAMES of the silence as context for the first sound. Cutting earlier, by shortening the
 start token's duration, changes what the prosody predictor sees and swallows the first word
-(measured); cutting here leaves the speech itself as it was (same trimmed length, transcript,
-and level within ~1 dB: the vocoder's instance norms see fewer silent frames).
+(measured, docs/design.md); cutting here leaves the speech itself as it was (same trimmed
+length and transcript, nearly the same level: the vocoder's instance norms see fewer silent
+frames).
 
 The tensor names are those of the kokoro-v1.0 ONNX export (also in our rewritten fast graph);
 other graphs are left as they are.

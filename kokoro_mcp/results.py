@@ -1,4 +1,8 @@
-"""Structured tool results: each pydantic model becomes the tool's outputSchema."""
+"""What speech requests return, the same through MCP, the daemon's socket and `kk --json`.
+
+Each model is also an MCP tool's outputSchema; the daemon sends them as JSON and the MCP proxy
+validates them back into these classes, so both ways of running give identical results.
+"""
 
 from __future__ import annotations
 
@@ -53,6 +57,10 @@ class ModelStatus(BaseModel):
         description="installed model files that differ from their manifest (checked in the"
         " background after loading), with the repair command; speech still works",
     )
+    installing: bool = Field(
+        default=False,
+        description="a first run is assembling the model from package registries (once)",
+    )
 
 
 class AudioState(BaseModel):
@@ -70,6 +78,9 @@ class AudioState(BaseModel):
 
 class CurrentSpeech(BaseModel):
     id: int
+    client: str = Field(
+        default="local", description="who asked for it: an MCP client's name, or cli"
+    )
     text: str = Field(description="start of the text being spoken")
     voice: str
     speed: float
@@ -78,6 +89,27 @@ class CurrentSpeech(BaseModel):
     seconds_played: float
     seconds_synthesized: float
     done_synthesizing: bool
+
+
+class ClientQueue(BaseModel):
+    client: str
+    waiting: int = Field(description="utterances of this client queued behind the current one")
+
+
+class DaemonInfo(BaseModel):
+    """The shared speech daemon that every agent on this machine talks to."""
+
+    pid: int
+    version: str
+    uptime: float = Field(description="seconds since the daemon started")
+    clients: list[str] = Field(description="clients connected now")
+    socket: str
+    log: str | None = Field(description="where the daemon logs (null: its stderr)")
+    idle_exit_minutes: float = Field(description="exits after this long unused (0: never)")
+    notes: list[str] = Field(
+        default_factory=list,
+        description="settings this client asked for that the running daemon does not use",
+    )
 
 
 class Defaults(BaseModel):
@@ -101,6 +133,16 @@ class StatusResult(BaseModel):
         default_factory=list, description="seconds, recent utterances, oldest first"
     )
     defaults: Defaults
+    waiting: list[ClientQueue] = Field(
+        default_factory=list, description="queued speech per client, in play order"
+    )
+    daemon: DaemonInfo | None = Field(
+        default=None, description="the shared daemon (null when running without one)"
+    )
+    last_failure: str | None = Field(
+        default=None,
+        description="the latest utterance that failed while being synthesized, and why",
+    )
 
 
 class Voice(BaseModel):

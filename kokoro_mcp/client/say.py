@@ -1,0 +1,161 @@
+"""`kk say` (and `kokoro-mcp say`): text from arguments or a live pipe to the daemon.
+
+With text on stdin, pieces are sent as soon as they are complete (see sentences.py) and queued
+behind each other, so a streaming writer is heard sentence by sentence without gaps or overlap.
+`kk` waits until its speech has played (like `say` on macOS) unless --no-wait; Ctrl-C stops
+the speech it started and nothing else. `-o FILE` renders a WAV in-process (no daemon).
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+import selectors
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from kokoro_mcp.client import control
+from kokoro_mcp.client.sentences import LINGER_SECONDS, SentenceStream
+from kokoro_mcp.config import Settings
+from kokoro_mcp.errors import InvalidInputError, KokoroError
+from kokoro_mcp.ipc.connection import Connection
+
+READ_BYTES = 65536
+EXIT_OK = 0
+EXIT_FAILURE = 1
+
+
+def say(settings: Settings, words: list[str], options: dict[str, Any]) -> int:
+    text = " ".join(words) if words else None
+    output = options.get("output")
+    if output is not None:
+        from pathlib import Path
+
+        from kokoro_mcp.say import run_say
+
+        return run_say(settings, text, Path(output))
+    if text is not None and not text.strip():
+        text = None
+    if text is None and sys.stdin.isatty():
+        raise InvalidInputError(
+            'nothing to say: give the text as arguments (kk "Hello") or on stdin'
+        )
+    speech = _Speech(settings, wait=not options.get("no_wait"))
+    try:
+        if text is not None:
+            stream = SentenceStream()
+            speech.send([*stream.feed(text), *stream.finish()])
+        else:
+            _pump_stdin(speech)
+        if speech.sent == 0:
+            raise InvalidInputError("nothing to say: stdin held no words")
+        speech.drain()
+    except KeyboardInterrupt:
+        speech.cancel()
+        raise
+    finally:
+        speech.close()
+    return EXIT_FAILURE if speech.failures else EXIT_OK
+
+
+class _Speech:
+    """The speak requests this invocation has in flight."""
+
+    def __init__(self, settings: Settings, *, wait: bool) -> None:
+        self.settings = settings
+        self.wait = wait
+        self.pending: set[int] = set()
+        self.failures = 0
+        self.sent = 0
+        self._connection: Connection | None = None
+        self.on_connect: Callable[[Connection], object] | None = None
+
+    @property
+    def connection(self) -> Connection:
+        """Connected (starting the daemon) only once there is something to say."""
+        if self._connection is None:
+            self._connection = control.connect(self.settings, start=True)
+            if self.on_connect is not None:
+                self.on_connect(self._connection)
+        return self._connection
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+
+    def send(self, pieces: list[str]) -> None:
+        for piece in pieces:
+            if not any(ch.isalnum() for ch in piece):
+                continue  # punctuation or markup alone: nothing to say
+            mode = self.settings.mode if self.sent == 0 else "queue"
+            self.sent += 1
+            request_id = self.connection.send(
+                "speak",
+                text=piece,
+                voice=self.settings.voice,
+                speed=self.settings.speed,
+                mode=mode,
+                wait=self.wait,
+                code_blocks=self.settings.code_blocks,
+            )
+            self.pending.add(request_id)
+
+    def collect(self, timeout: float | None) -> None:
+        """Read answers that are there (waiting up to `timeout` for the first)."""
+        message = self.connection.read(timeout)
+        while message is not None:
+            request_id = message.get("id")
+            if request_id in self.pending and "event" not in message:
+                self.pending.discard(request_id)
+                if message.get("ok") is not True:
+                    self.failures += 1
+                    error = message.get("error") or {}
+                    print(f"kk: {error.get('message', 'speech failed')}", file=sys.stderr)
+            message = self.connection.read(0)
+
+    def drain(self) -> None:
+        while self.pending:
+            self.collect(None)
+
+    def cancel(self) -> None:
+        if self._connection is None:
+            return
+        for request_id in list(self.pending):
+            try:
+                self.connection.send("cancel", target=request_id)
+            except KokoroError:
+                return
+
+
+def _pump_stdin(speech: _Speech) -> None:
+    """Read stdin as it arrives; speak each complete piece; answers are read meanwhile."""
+    fd = sys.stdin.fileno()
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    stream = SentenceStream()
+    with selectors.DefaultSelector() as selector:
+        selector.register(fd, selectors.EVENT_READ, "stdin")
+        speech.on_connect = lambda connection: selector.register(
+            connection.fileno(), selectors.EVENT_READ, "daemon"
+        )
+        while True:
+            timeout = LINGER_SECONDS if stream.pending.strip() else None
+            events = selector.select(timeout)
+            if not events:  # the writer paused a while: say what is there
+                speech.send(stream.ready(idle_seconds=LINGER_SECONDS))
+                continue
+            for key, _ in events:
+                if key.data == "daemon":
+                    speech.collect(0)
+                    continue
+                data = os.read(fd, READ_BYTES)
+                if not data:
+                    speech.send([*stream.feed(decoder.decode(b"", final=True)), *stream.finish()])
+                    return
+                speech.send(stream.feed(decoder.decode(data)))
+                if not _readable_now(selector, fd):
+                    speech.send(stream.ready(idle_seconds=0.0))
+
+
+def _readable_now(selector: selectors.BaseSelector, fd: int) -> bool:
+    return any(key.fd == fd for key, _ in selector.select(0))

@@ -1,0 +1,396 @@
+"""The daemon's socket: one session per connection, requests answered concurrently.
+
+Every line is checked before it reaches the SpeechService: size (a cap, then the connection is
+closed), JSON shape, the handshake, argument types and ranges. A bad request gets an error
+answer and the daemon keeps serving everyone else. A client that goes away does not stop
+speech it had accepted; only an explicit `cancel` of a waiting `speak` does.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import math
+import os
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import anyio
+from anyio.abc import SocketAttribute, SocketStream
+from anyio.streams.buffered import BufferedByteReceiveStream
+
+from kokoro_mcp import __version__
+from kokoro_mcp.config import CODE_BLOCK_CHOICES, MODES, Settings
+from kokoro_mcp.daemon.service import Caller, SpeechService
+from kokoro_mcp.errors import InvalidInputError, KokoroError
+from kokoro_mcp.ipc.daemon_settings import differences, to_wire
+from kokoro_mcp.ipc.peer import peer_uid
+from kokoro_mcp.ipc.protocol import (
+    HANDSHAKE_TIMEOUT,
+    MAX_REQUEST_BYTES,
+    PROTOCOL_VERSION,
+    Message,
+    ProtocolError,
+    decode,
+    encode,
+    failure,
+    ok,
+)
+from kokoro_mcp.limits import MAX_SPEED, MIN_SPEED
+from kokoro_mcp.results import DaemonInfo, Defaults
+
+logger = logging.getLogger(__name__)
+
+CLI_KIND = "cli"  # every command-line client is one owner: `kk "b"` replaces `kk "a"`
+SPEAK_FIELDS = frozenset({"id", "op", "text", "voice", "speed", "mode", "wait", "code_blocks"})
+MAX_NAME_CHARS = 64
+
+
+@dataclass
+class Session:
+    id: int
+    client: str
+    kind: str
+    owner: str
+    defaults: Defaults
+    notes: list[str]
+    scopes: dict[Any, anyio.CancelScope] = field(default_factory=dict)
+
+
+class DaemonListener:
+    """Serves sessions on accepted sockets; `on_retire` / `on_shutdown` reach the process."""
+
+    def __init__(
+        self,
+        service: SpeechService,
+        settings: Settings,
+        *,
+        socket_path: str,
+        log_path: str | None,
+        idle_minutes: float,
+        on_retire: Callable[[], None],
+        on_shutdown: Callable[[], None],
+    ) -> None:
+        self.service = service
+        self.settings = settings
+        self.socket_path = socket_path
+        self.log_path = log_path
+        self.idle_minutes = idle_minutes
+        self.started = time.monotonic()
+        self.sessions: dict[int, Session] = {}
+        self._senders: dict[int, Callable[[Message], Awaitable[None]]] = {}
+        self._ids = itertools.count(1)
+        self._on_retire = on_retire
+        self._on_shutdown = on_shutdown
+        self._wire_settings = to_wire(settings)
+
+    async def broadcast_closing(self, reason: str) -> None:
+        """Tell every client the daemon is leaving on purpose (they relaunch, not fail)."""
+        for send in list(self._senders.values()):
+            with anyio.move_on_after(0.2):
+                await send({"event": "closing", "reason": reason})
+
+    # -- one connection ----------------------------------------------------------------------
+
+    async def handle(self, stream: SocketStream) -> None:
+        session_id = next(self._ids)
+        lock = anyio.Lock()
+        closed = False
+
+        async def send(message: Message) -> None:
+            nonlocal closed
+            if closed:
+                return
+            try:
+                async with lock:
+                    await stream.send(encode(message))
+            except (anyio.BrokenResourceError, anyio.ClosedResourceError, OSError):
+                closed = True
+
+        try:
+            uid = peer_uid(stream.extra(SocketAttribute.raw_socket))
+            if uid is not None and uid != os.getuid():
+                logger.warning("refused a connection from uid %d", uid)
+                await send(failure(None, ProtocolError(
+                    "refused: this speech daemon serves only the user who started it"
+                )))  # fmt: skip
+                return
+            reader = BufferedByteReceiveStream(stream)
+            session = await self._handshake(session_id, reader, send)
+            if session is None:
+                return
+            self.sessions[session_id] = session
+            self._senders[session_id] = send
+            logger.info("client %s (%s) connected", session.client, session.kind)
+            async with anyio.create_task_group() as group:
+                await self._serve(session, reader, send, group)
+                # The client is gone or done: speech it asked for plays out.
+        finally:
+            self.sessions.pop(session_id, None)
+            self._senders.pop(session_id, None)
+            closed = True
+            await stream.aclose()
+
+    async def _read_line(self, reader: BufferedByteReceiveStream) -> bytes | None:
+        """The next line; None when the peer closed. ProtocolError if it is too long."""
+        try:
+            return await reader.receive_until(b"\n", MAX_REQUEST_BYTES)
+        except anyio.DelimiterNotFound:
+            raise ProtocolError(
+                f"request longer than {MAX_REQUEST_BYTES:,} bytes; send shorter text (speak"
+                " takes at most 20,000 characters)"
+            ) from None
+        except (anyio.EndOfStream, anyio.IncompleteRead, anyio.BrokenResourceError,
+                anyio.ClosedResourceError, OSError):  # fmt: skip
+            return None
+
+    async def _handshake(
+        self,
+        session_id: int,
+        reader: BufferedByteReceiveStream,
+        send: Callable[[Message], Awaitable[None]],
+    ) -> Session | None:
+        try:
+            with anyio.fail_after(HANDSHAKE_TIMEOUT):
+                line = await self._read_line(reader)
+            if line is None:
+                return None
+            message = decode(line)
+        except TimeoutError:
+            await send(failure(None, ProtocolError(
+                f"no hello within {HANDSHAKE_TIMEOUT:.0f} s; connection closed"
+            )))  # fmt: skip
+            return None
+        except ProtocolError as error:
+            await send(failure(None, error))
+            return None
+        request_id = message.get("id")
+        if message.get("op") != "hello":
+            await send(failure(_safe_id(request_id), ProtocolError(
+                'the first message must be {"op": "hello", "protocol": 1, ...}'
+            )))  # fmt: skip
+            return None
+        client = _name(message.get("client"), "client")
+        kind = _name(message.get("kind"), "client")
+        owner = CLI_KIND if kind == CLI_KIND else f"{client}#{session_id}"
+        requested = message.get("settings")
+        notes = differences(self._wire_settings, requested)
+        for note in notes:
+            logger.info("client %s: %s", client, note)
+        session = Session(
+            id=session_id,
+            client=client,
+            kind=kind,
+            owner=owner,
+            defaults=_client_defaults(self.settings, requested),
+            notes=notes,
+        )
+        await send(ok(_safe_id(request_id), {
+            "protocol": PROTOCOL_VERSION,
+            "version": __version__,
+            "pid": os.getpid(),
+            "session": session_id,
+            "notes": notes,
+        }))  # fmt: skip
+        return session
+
+    async def _serve(
+        self,
+        session: Session,
+        reader: BufferedByteReceiveStream,
+        send: Callable[[Message], Awaitable[None]],
+        group: anyio.abc.TaskGroup,
+    ) -> None:
+        while True:
+            try:
+                line = await self._read_line(reader)
+            except ProtocolError as error:
+                await send(failure(None, error))
+                return  # the rest of that line cannot be told from the next request
+            if line is None:
+                return
+            self.service.last_request = time.monotonic()
+            try:
+                message = decode(line)
+            except ProtocolError as error:
+                await send(failure(None, error))
+                continue
+            request_id = message.get("id")
+            if not _valid_id(request_id):
+                await send(failure(None, ProtocolError(
+                    "each request needs an \"id\" (a number or a string) to answer to"
+                )))  # fmt: skip
+                continue
+            op = message.get("op")
+            if op == "speak":
+                group.start_soon(self._speak, session, request_id, message, send)
+                continue
+            try:
+                result = await self._simple(session, op, message)
+            except KokoroError as error:
+                await send(failure(request_id, error))
+            except Exception as error:
+                logger.exception("request %r failed", op)
+                await send(failure(request_id, KokoroError(
+                    f"internal error ({type(error).__name__}); see the daemon log"
+                )))  # fmt: skip
+            else:
+                await send(ok(request_id, result))
+
+    async def _simple(self, session: Session, op: Any, message: Message) -> Any:
+        if op == "status":
+            status = await self.service.status(session.defaults)
+            status.daemon = self._info(session)
+            return status.model_dump(mode="json")
+        if op in ("pause", "resume", "stop"):
+            action = {"pause": self.service.pause, "resume": self.service.resume,
+                      "stop": self.service.stop}[op]  # fmt: skip
+            return (await action()).model_dump(mode="json")
+        if op == "voices":
+            return (await self.service.voices(session.defaults.voice)).model_dump(mode="json")
+        if op == "cancel":
+            scope = session.scopes.get(message.get("target"))
+            if scope is not None:
+                scope.cancel()
+            return {"cancelled": scope is not None}
+        if op == "retire":
+            logger.info("asked to retire by %s: exiting once idle", session.client)
+            self._on_retire()
+            return {"retiring": True}
+        if op == "shutdown":
+            logger.info("asked to exit by %s", session.client)
+            self._on_shutdown()
+            return {"exiting": True}
+        if op == "hello":
+            raise ProtocolError("hello was already received on this connection")
+        raise ProtocolError(
+            f"unknown op {str(op)[:40]!r}; use speak, cancel, pause, resume, stop, status,"
+            " voices, retire or shutdown"
+        )
+
+    async def _speak(
+        self,
+        session: Session,
+        request_id: Any,
+        message: Message,
+        send: Callable[[Message], Awaitable[None]],
+    ) -> None:
+        async def progress(played: int, total: int | None, text: str) -> None:
+            await send({"id": request_id, "event": "progress", "played": played,
+                        "total": total, "message": text})  # fmt: skip
+
+        with anyio.CancelScope() as scope:
+            session.scopes[request_id] = scope
+            try:
+                arguments = _speak_arguments(message, session.defaults, self.settings)
+                result = await self.service.speak(
+                    Caller(owner=session.owner, client=session.client),
+                    progress=progress if arguments["wait"] else None,
+                    **arguments,
+                )
+                await send(ok(request_id, result.model_dump(mode="json")))
+            except KokoroError as error:
+                await send(failure(request_id, error))
+            except Exception as error:
+                logger.exception("speak failed")
+                await send(failure(request_id, KokoroError(
+                    f"internal error ({type(error).__name__}); see the daemon log"
+                )))  # fmt: skip
+            finally:
+                session.scopes.pop(request_id, None)
+        if scope.cancelled_caught:
+            await send(failure(request_id, KokoroError("cancelled by the client; speech stopped")))
+
+    def _info(self, session: Session) -> DaemonInfo:
+        return DaemonInfo(
+            pid=os.getpid(),
+            version=__version__,
+            uptime=round(time.monotonic() - self.started, 1),
+            clients=[s.client for s in self.sessions.values()],
+            socket=self.socket_path,
+            log=self.log_path,
+            idle_exit_minutes=self.idle_minutes,
+            notes=session.notes,
+        )
+
+
+# -- argument checks (the socket is an edge: nothing is trusted) ---------------------------------
+
+
+def _valid_id(value: Any) -> bool:
+    return (isinstance(value, int) and not isinstance(value, bool)) or (
+        isinstance(value, str) and len(value) <= MAX_NAME_CHARS
+    )
+
+
+def _safe_id(value: Any) -> Any:
+    return value if _valid_id(value) else None
+
+
+def _name(value: Any, fallback: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        return fallback
+    return "".join(ch for ch in value.strip() if ch.isprintable())[:MAX_NAME_CHARS] or fallback
+
+
+def _client_defaults(settings: Settings, requested: Any) -> Defaults:
+    """The client's own voice/speed/mode where it sent valid ones, else the daemon's."""
+    asked = requested if isinstance(requested, dict) else {}
+    voice = asked.get("voice")
+    speed = asked.get("speed")
+    mode = asked.get("mode")
+    return Defaults(
+        voice=voice if isinstance(voice, str) and voice else settings.voice,
+        speed=float(speed) if speed is not None and _is_speed(speed) else settings.speed,
+        mode=mode if mode in MODES else settings.mode,
+    )
+
+
+def _is_speed(value: Any) -> bool:
+    return (
+        isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and MIN_SPEED <= value <= MAX_SPEED
+    )
+
+
+def _speak_arguments(message: Message, defaults: Defaults, settings: Settings) -> dict[str, Any]:
+    """speak's arguments, type-checked, with the client's defaults filled in."""
+    unknown = sorted(set(message) - SPEAK_FIELDS)
+    if unknown:
+        raise InvalidInputError(
+            f"unknown speak argument {', '.join(str(k)[:40] for k in unknown)}; speak accepts"
+            " text, voice, speed, mode, wait, code_blocks"
+        )
+    text = message.get("text")
+    if not isinstance(text, str):
+        raise InvalidInputError("text must be a string: the words to say")
+    voice = message.get("voice")
+    if voice is not None and (not isinstance(voice, str) or len(voice) > MAX_NAME_CHARS):
+        raise InvalidInputError("voice must be a voice name such as af_heart (see `kk voices`)")
+    speed = message.get("speed")
+    if speed is not None and not _is_speed(speed):
+        raise InvalidInputError(
+            f"speed must be a number from {MIN_SPEED} to {MAX_SPEED} (1.0 is normal),"
+            f" got {str(speed)[:40]}"
+        )
+    mode = message.get("mode")
+    if mode is not None and mode not in MODES:
+        raise InvalidInputError(f"mode must be 'interrupt' or 'queue', got {str(mode)[:40]!r}")
+    wait = message.get("wait", False)
+    if not isinstance(wait, bool):
+        raise InvalidInputError("wait must be true or false")
+    code_blocks = message.get("code_blocks")
+    if code_blocks is not None and code_blocks not in CODE_BLOCK_CHOICES:
+        raise InvalidInputError("code_blocks must be 'placeholder' or 'skip'")
+    return {
+        "text": text,
+        "voice": voice or defaults.voice,
+        "speed": float(speed) if speed is not None else defaults.speed,
+        "mode": mode or defaults.mode,
+        "wait": wait,
+        "code_blocks": code_blocks or settings.code_blocks,
+    }
