@@ -36,7 +36,7 @@ pytest_plugins = ["tests.model_fixtures"]
 FIRST_CHUNK_BUDGET = 2.0
 GAP_BUDGET = 0.1
 PREPARATION_BUDGET = 0.5  # text preparation + G2P + trimming, all but the model
-FIRST_CHUNK_AUDIO = 5.0  # seconds: ~1.5 s of synthesis at the quiet box's speed
+FIRST_CHUNK_AUDIO = 8.0  # seconds: ~120 phonemes, ~2 s of synthesis at the quiet box's speed
 # The int8 graph runs at 0.22-0.27x real time on the 2 idle cores; slower means other load.
 QUIET_REAL_TIME_FACTOR = 0.35
 
@@ -71,20 +71,33 @@ ALL_INPUTS = {**ISSUE_INPUTS, **FAMILY}
 
 class LockWatch:
     """A thread that sleeps 10 ms at a time and records its longest wait: while another
-    thread holds the interpreter lock, the sleeper can't wake."""
+    thread holds the interpreter lock, the sleeper can't wake.
+
+    On a loaded box the sleeper also waits for a CPU. `held` counts only what the working
+    thread (the one that entered the watch) spent on the CPU during each wait (Linux
+    per-thread clocks): a thread holding the lock is running; one that lost its core isn't.
+    """
 
     def __init__(self) -> None:
         self.longest = 0.0
+        self.held = 0.0
+        self._worker_clock = _thread_clock(threading.get_ident())
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
+    def _worker_cpu(self) -> float:
+        return 0.0 if self._worker_clock is None else time.clock_gettime(self._worker_clock)
+
     def _run(self) -> None:
-        last = time.perf_counter()
+        last, last_cpu = time.perf_counter(), self._worker_cpu()
         while not self._done.is_set():
             time.sleep(0.01)
-            now = time.perf_counter()
-            self.longest = max(self.longest, now - last)
-            last = now
+            now, cpu = time.perf_counter(), self._worker_cpu()
+            gap = now - last
+            self.longest = max(self.longest, gap)
+            held = gap if self._worker_clock is None else min(gap, cpu - last_cpu)
+            self.held = max(self.held, held)
+            last, last_cpu = now, cpu
 
     def __enter__(self) -> LockWatch:
         self._thread.start()
@@ -94,6 +107,13 @@ class LockWatch:
     def __exit__(self, *exc: object) -> None:
         self._done.set()
         self._thread.join()
+
+
+def _thread_clock(ident: int) -> int | None:
+    try:
+        return time.pthread_getcpuclockid(ident)
+    except (AttributeError, OSError):
+        return None
 
 
 # -- the bound itself ----------------------------------------------------------------------------
@@ -166,7 +186,7 @@ def test_the_bound_is_cheap_and_idempotent(name: str) -> None:
 @dataclass
 class FirstChunk:
     elapsed: float  # request -> first chunk (or refusal)
-    lock_wait: float  # the longest a sleeping thread waited meanwhile
+    lock_wait: float  # the longest a sleeping thread waited for the lock meanwhile
     outcome: str
     audio: float = 0.0  # seconds of audio in the first chunk
     synthesis: float = 0.0  # the model alone on the same phonemes, timed again after
@@ -186,7 +206,7 @@ def _first_chunk(engine, text: str) -> FirstChunk:  # type: ignore[no-untyped-de
         try:
             chunk = next(chunks)
         except InvalidInputError as error:
-            return FirstChunk(time.perf_counter() - started, watch.longest, f"refused: {error}")
+            return FirstChunk(time.perf_counter() - started, watch.held, f"refused: {error}")
         finally:
             chunks.close()
         elapsed = time.perf_counter() - started
@@ -204,7 +224,7 @@ def _first_chunk(engine, text: str) -> FirstChunk:  # type: ignore[no-untyped-de
         break
     preparation = time.perf_counter() - started
     outcome = f"chunk of {audio:.1f} s"
-    return FirstChunk(elapsed, watch.longest, outcome, audio, synthesis, preparation)
+    return FirstChunk(elapsed, watch.held, outcome, audio, synthesis, preparation)
 
 
 @pytest.mark.model
@@ -219,9 +239,9 @@ def test_every_input_gives_a_first_chunk_or_a_refusal_in_time(onnx_engine, name:
     # first chunk short enough to synthesize within the budget on a quiet box.
     assert first.preparation <= PREPARATION_BUDGET, first
     assert first.audio <= FIRST_CHUNK_AUDIO, first
-    if first.quiet_box:
+    if first.quiet_box:  # the model ran at its usual speed: so did everything else
         assert first.elapsed <= FIRST_CHUNK_BUDGET, f"{name}: {first}"
-    assert first.lock_wait <= GAP_BUDGET, f"{name}: a thread waited for the lock: {first}"
+        assert first.lock_wait <= GAP_BUDGET, f"{name}: a thread waited for the lock: {first}"
 
 
 @pytest.mark.model
@@ -244,7 +264,7 @@ def test_g2p_never_holds_the_lock_long_on_any_chunk(onnx_engine) -> None:  # typ
                 onnx_engine.phonemize(chunk, "af_heart")
                 calls += 1
     assert calls > 20
-    assert watch.longest <= GAP_BUDGET * 1.5, f"a thread waited {watch.longest * 1000:.0f} ms"
+    assert watch.held <= GAP_BUDGET, f"a thread waited {watch.held * 1000:.0f} ms for the lock"
 
 
 # -- through the Speaker -------------------------------------------------------------------------
