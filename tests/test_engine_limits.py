@@ -158,6 +158,7 @@ def _first_chunk(engine, text: str) -> tuple[float, float, str]:  # type: ignore
     return elapsed, watch.longest, outcome
 
 
+@pytest.mark.slow
 @pytest.mark.model
 @pytest.mark.parametrize("name", list(ALL_INPUTS))
 def test_every_input_gives_a_first_chunk_or_a_refusal_in_time(onnx_engine, name: str) -> None:  # type: ignore[no-untyped-def]
@@ -171,6 +172,7 @@ def test_every_input_gives_a_first_chunk_or_a_refusal_in_time(onnx_engine, name:
     assert gap <= GAP_BUDGET, f"{name}: a thread waited {gap * 1000:.0f} ms for the lock"
 
 
+@pytest.mark.slow
 @pytest.mark.model
 @pytest.mark.parametrize("name", ["digit-dot chain", "bracketed words", "percent chain"])
 def test_a_whole_chain_is_said_briefly(onnx_engine, name: str) -> None:  # type: ignore[no-untyped-def]
@@ -210,6 +212,7 @@ def speaker(audio_server: None, model_dir: Path) -> Iterator[Speaker]:
     speaker.close()
 
 
+@pytest.mark.slow
 @pytest.mark.model
 @pytest.mark.audio
 def test_the_digit_comma_chain_is_spoken_not_failed(speaker: Speaker) -> None:

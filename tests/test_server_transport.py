@@ -39,6 +39,7 @@ def test_only_unpaired_surrogate_escapes_are_replaced(raw: str, repaired: str, c
     assert replace_lone_surrogates(raw) == (repaired, count)
 
 
+@pytest.mark.slow
 def test_a_lone_surrogate_gets_an_answer_for_its_request() -> None:
     with RawServer(TONE) as server:
         server.initialize()
