@@ -13,7 +13,8 @@ import pytest
 from kokoro_mcp.server.transport import replace_lone_surrogates
 from tests.mcp_helpers import TONE, RawServer
 
-pytestmark = [pytest.mark.mcp, pytest.mark.usefixtures("pulse_server")]
+# Raw stdio against a server process: whole processes, so the group is `slow`.
+pytestmark = [pytest.mark.slow, pytest.mark.mcp, pytest.mark.usefixtures("pulse_server")]
 
 
 def _speak_line(request_id: int, text_json: str, wait: bool = False) -> bytes:
