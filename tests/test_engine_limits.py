@@ -227,6 +227,7 @@ def _first_chunk(engine, text: str) -> FirstChunk:  # type: ignore[no-untyped-de
     return FirstChunk(elapsed, watch.held, outcome, audio, synthesis, preparation)
 
 
+@pytest.mark.slow
 @pytest.mark.model
 @pytest.mark.parametrize("name", list(ALL_INPUTS))
 def test_every_input_gives_a_first_chunk_or_a_refusal_in_time(onnx_engine, name: str) -> None:  # type: ignore[no-untyped-def]
@@ -244,6 +245,7 @@ def test_every_input_gives_a_first_chunk_or_a_refusal_in_time(onnx_engine, name:
         assert first.lock_wait <= GAP_BUDGET, f"{name}: a thread waited for the lock: {first}"
 
 
+@pytest.mark.slow
 @pytest.mark.model
 @pytest.mark.parametrize("name", ["digit-dot chain", "bracketed words", "percent chain"])
 def test_a_whole_chain_is_said_briefly(onnx_engine, name: str) -> None:  # type: ignore[no-untyped-def]
@@ -281,6 +283,7 @@ def speaker(audio_server: None, model_dir: Path) -> Iterator[Speaker]:
     speaker.close()
 
 
+@pytest.mark.slow
 @pytest.mark.model
 @pytest.mark.audio
 def test_the_digit_comma_chain_is_spoken_not_failed(speaker: Speaker) -> None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from kokoro_mcp.engine.g2p_input import collapse_runs
+from kokoro_mcp.engine.g2p_input import shorten_chunk
 from kokoro_mcp.errors import InvalidInputError
 from kokoro_mcp.limits import MAX_SPEED, MIN_SPEED, validate_speed
 from kokoro_mcp.text.markdown import CodeBlockMode
@@ -25,6 +25,7 @@ __all__ = ["MAX_SPEED", "MIN_SPEED", "validate_speed"]  # re-exported: part of t
 logger = logging.getLogger(__name__)
 
 SAMPLE_RATE = 24_000
+MAX_SAME_CHUNK = 2  # identical chunks in a row beyond this are degenerate text, not speech
 
 AudioArray = npt.NDArray[np.float32]
 
@@ -157,8 +158,14 @@ class Engine(abc.ABC):
         lazily, so whoever prepares them (the Speaker) pays only for what is spoken."""
         speed = validate_speed(speed)
         index = 0
+        recent: list[str] = []  # the last chunks said, to catch a degenerate repetition
+        repeated = 0
         for prepared in chunks:
-            text_chunk = collapse_runs(prepared)  # bounded G2P work (see g2p_input.py)
+            text_chunk = shorten_chunk(prepared)  # bounded G2P work (see g2p_input.py)
+            if recent.count(text_chunk) >= MAX_SAME_CHUNK:
+                repeated += 1
+                continue
+            recent = [*recent[-(MAX_SAME_CHUNK - 1) :], text_chunk]
             for piece in self.split_for_model(text_chunk, voice, first=index == 0):
                 if cancelled is not None and cancelled():
                     return
@@ -167,3 +174,7 @@ class Engine(abc.ABC):
                     continue
                 yield AudioChunk(index, piece, samples)
                 index += 1
+        if repeated:
+            logger.info(
+                "skipped %d chunks that repeated the one before (degenerate text)", repeated
+            )

@@ -10,6 +10,11 @@ this is the engine's own backstop, applied to every string handed to G2P:
   combining accents, zero-width joiners) is kept MAX_REPEATS times; digit runs are left alone
   (they are values, not noise) unless the token itself is too long;
 - a whitespace-free token longer than MAX_TOKEN_CHARS keeps its first MAX_TOKEN_CHARS;
+- a number of more than MAX_NUMBER_DIGITS digits becomes "a 20-digit number" (read in full,
+  twenty nines take twelve seconds and say nothing a listener can hold).
+
+The engine also never speaks the same chunk more than twice in a row (see Engine.synthesize):
+a chain the text stage cut into many identical chunks is said briefly, not a hundred times.
 
 Each rule only shortens, and is linear in the input, so the bound itself is cheap. What is
 left costs G2P time roughly in proportion to its length; the engine splits pieces longer
@@ -25,6 +30,7 @@ MAX_REPEATS = 3
 MAX_TOKEN_CHARS = 48
 MAX_G2P_CHARS = 400
 
+MAX_NUMBER_DIGITS = 12
 MAX_UNIT_CHARS = 16
 # A unit, then MAX_REPEATS or more copies of it: more than MAX_REPEATS in a row.
 _REPEATED_UNIT = re.compile(rf"(.{{1,{MAX_UNIT_CHARS}}}?)\1{{{MAX_REPEATS},}}", re.DOTALL)
@@ -42,6 +48,15 @@ def collapse_runs(text: str) -> str:
     times (digit runs excepted). Linear; applied to a whole text before it is chunked, so a
     20,000-character chain is said once, briefly, not in a hundred chunks."""
     return _REPEATED_UNIT.sub(_keep_a_few, text)
+
+
+_LONG_NUMBER = re.compile(rf"\d{{{MAX_NUMBER_DIGITS + 1},}}")
+
+
+def shorten_chunk(text: str) -> str:
+    """A prepared chunk with runs collapsed and very long numbers summarised."""
+    collapsed = collapse_runs(text)
+    return _LONG_NUMBER.sub(lambda match: f"a {len(match.group())}-digit number", collapsed)
 
 
 def bound_for_g2p(text: str) -> str:

@@ -14,6 +14,7 @@ import functools
 import logging
 import re
 from collections.abc import Iterator, Sequence
+from html import unescape
 from typing import TYPE_CHECKING, Any
 
 from kokoro_mcp.text.code import CodeBlockMode, say_code_block
@@ -80,7 +81,8 @@ def iter_blocks(
         marks = sum(segment.count(ch) for ch in _MARKUP_CHARS)
         if marks > _DENSE_MARKUP * len(segment):
             for paragraph in re.split(r"\n\s*\n", segment):
-                yield _join_lines(_MARKUP.sub(" ", paragraph).split("\n"))
+                plain = _MARKUP.sub(" ", unescape(paragraph))
+                yield _join_lines(plain.split("\n"))
             return
     lines, slots = _take_agent_blocks(segment.split("\n"), english)
     tokens = _parser().parse("\n".join(lines))

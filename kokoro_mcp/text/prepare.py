@@ -31,7 +31,7 @@ logger = logging.getLogger(__name__)
 # A long block with this few letters is data, not prose (50 KB of "1.2.1.2." or of
 # brackets): a hundred rule passes over it would cost ~1 s, and none would help a listener.
 DATA_BLOCK_CHARS = 2_000
-DATA_LETTER_SHARE = 0.3
+DATA_LETTER_SHARE = 0.4  # prose, even full of numbers, is over half letters
 _LETTER = re.compile(r"[^\W\d_]")
 _NOT_SAID = re.compile(r"[^\w\s.,;:!?'%$€£-]+|_+")
 
@@ -57,10 +57,11 @@ def prepare_block(block: str, *, english: bool = True) -> str:
     """One block (paragraph, heading, list item...) to one or more spoken sentences; the
     words of each expansion are glued (see rules.GLUE)."""
     text = drop_icons(block)
+    if english:
+        text = shorten_runaways(text)  # first: minified JSON is summarised, not read as data
     if _is_data(text):
         return _say_data(text, english)
     if english:
-        text = shorten_runaways(text)
         text = say_abbreviations(text)
         text = say_quantities(text)
         text = say_technical(text)

@@ -1,0 +1,93 @@
+"""The MCP tools in-process: the SDK's in-memory client against the real server object, over a
+real Speaker with the tone engine (no subprocess, no model), so the tools' contract is checked
+fast. What only a process shows (stdout, signals, the daemon) is in the stdio tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anyio
+import pytest
+from mcp import Client
+
+from kokoro_mcp.config import Settings
+from kokoro_mcp.engine.tone import ToneEngine
+from kokoro_mcp.server.app import build_server
+from kokoro_mcp.server.backends import LocalBackend
+from tests.mcp_helpers import error_text, structured
+
+pytestmark = [pytest.mark.audio, pytest.mark.usefixtures("audio_server")]
+
+
+def _server(**settings: Any) -> Any:
+    chosen = Settings(engine="tone", daemon=False, **settings)
+    return build_server(chosen, LocalBackend(chosen, engine_factory=lambda _: ToneEngine()))
+
+
+def test_tools_carry_titles_annotations_and_schemas() -> None:
+    async def run() -> None:
+        async with Client(_server()) as client:
+            tools = {tool.name: tool for tool in (await client.list_tools()).tools}
+            assert set(tools) == {"speak", "pause", "resume", "stop", "status", "list_voices"}
+            for tool in tools.values():
+                assert tool.title and tool.description and tool.output_schema
+                assert tool.annotations is not None
+                assert tool.annotations.destructive_hint is False
+                assert tool.annotations.open_world_hint is False
+            assert tools["status"].annotations.read_only_hint is True  # type: ignore[union-attr]
+            assert tools["stop"].annotations.idempotent_hint is True  # type: ignore[union-attr]
+            assert "text" in tools["speak"].input_schema["properties"]
+
+    anyio.run(run)
+
+
+def test_speak_waits_with_progress_and_stop_and_status_answer() -> None:
+    async def run() -> None:
+        async with Client(_server()) as client:
+            progress: list[float] = []
+
+            async def on_progress(done: float, total: float | None, message: str | None) -> None:
+                progress.append(done)
+
+            result = await client.call_tool(
+                "speak",
+                {"text": "one two three four five six seven eight nine ten", "wait": True},
+                progress_callback=on_progress,
+            )
+            spoken = structured(result)
+            assert spoken["state"] == "finished" and spoken["chunks_played"] == 2
+            assert progress == [1, 2]
+            accepted = structured(await client.call_tool("speak", {"text": "word " * 40}))
+            assert accepted["state"] == "accepted"
+            stopped = structured(await client.call_tool("stop", {}))
+            assert stopped["dropped"] == 1 and stopped["changed"] is True
+            status = structured(await client.call_tool("status", {}))
+            assert status["state"] == "idle" and status["model"]["engine"] == "tone"
+            assert status["daemon"] is None  # no daemon: everything in this process
+            voices = structured(await client.call_tool("list_voices", {}))
+            assert "af_heart" in {voice["name"] for voice in voices["voices"]}
+
+    anyio.run(run)
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"text": "hi", "spead": 1.2}, "unknown argument spead"),
+        ({"text": "hi", "voice": "zz_nobody"}, "zz_nobody"),
+        ({"text": "   "}, "text is empty"),
+        ({"text": "x" * 20_001}, "20,000"),
+    ],
+)
+def test_bad_arguments_are_tool_errors_that_say_what_to_change(
+    arguments: dict[str, Any], message: str
+) -> None:
+    async def run() -> None:
+        async with Client(_server()) as client:
+            result = await client.call_tool("speak", arguments)
+            assert result.is_error, result
+            assert message in error_text(result)
+            state = structured(await client.call_tool("status", {}))["state"]
+            assert state in ("idle", "loading")  # and the server goes on serving
+
+    anyio.run(run)
