@@ -164,13 +164,19 @@ class KokoroEngine(Engine):
         divisible = " " in text.strip()
         if len(text) <= MAX_G2P_CHARS or not divisible:
             phonemes = self.phonemize(text, voice)
-            if len(phonemes) <= limit or len(text) < 2:
+            # A "word" over the limit (symbols spelled out one by one) is cut inside, so no
+            # piece, the first above all, carries more audio than its limit allows; a number
+            # is cut only where the model would truncate it (a half is another value).
+            whole = len(text) < 2 or (
+                not divisible
+                and len(phonemes) <= MAX_PHONEMES
+                and any(char.isdigit() for char in text)
+            )
+            if len(phonemes) <= limit or whole:
                 if phonemes:
                     yield text
                 return
-        # Over the phoneme limit, or too long to hand to G2P in one call: halve. A "word"
-        # over the limit (symbols spelled out letter by letter) is cut inside, so no piece,
-        # the first above all, carries more audio than its limit allows.
+        # Over the phoneme limit, or too long to hand to G2P in one call: halve.
         head, tail = halve(text) if divisible else halve_word(text)
         yield from self._split(head, voice, limit)
         yield from self._split(tail, voice, MAX_PHONEMES)
