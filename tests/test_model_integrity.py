@@ -24,7 +24,7 @@ from kokoro_mcp.speaker import Speaker
 from tests.mcp_helpers import REPO, connect, server_env, structured
 
 pytest_plugins = ["tests.model_fixtures"]
-pytestmark = [pytest.mark.model, pytest.mark.usefixtures("audio_server")]
+pytestmark = [pytest.mark.slow, pytest.mark.model, pytest.mark.usefixtures("audio_server")]
 
 REPORT_BUDGET = 20.0  # seconds from start to the report, on a busy 2-core box
 MISMATCH = f"{FAST_ONNX_NAME} does not match its checksum"

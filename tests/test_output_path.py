@@ -62,6 +62,7 @@ def reference_wav(tmp_path_factory: pytest.TempPathFactory, model_dir: Path) -> 
 # -- files that are written --------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.model
 def test_planted_partial_symlink_leaves_the_victim_untouched(
     tmp_path: Path, reference_wav: bytes
@@ -82,6 +83,7 @@ def test_planted_partial_symlink_leaves_the_victim_untouched(
     ]
 
 
+@pytest.mark.slow
 @pytest.mark.model
 def test_an_existing_file_is_replaced_keeping_its_permissions(
     tmp_path: Path, reference_wav: bytes
@@ -213,6 +215,7 @@ def small_mount(folder: Path, options: str) -> Iterator[Path]:
         subprocess.run(["umount", str(folder)], check=True)
 
 
+@pytest.mark.slow
 @pytest.mark.model
 def test_a_full_disk_gives_one_line_and_no_partial_file(tmp_path: Path, model_dir: Path) -> None:
     # 16 KB holds a third of a second of audio: TEXT needs more.
@@ -263,6 +266,7 @@ def _header_sizes(data: bytes) -> tuple[int, int]:
     return riff, data_size
 
 
+@pytest.mark.slow
 @pytest.mark.model
 def test_dash_streams_a_wav_into_a_pipe(reference_wav: bytes) -> None:
     result = subprocess.run(
@@ -286,6 +290,7 @@ def read_wav_frames(data: bytes) -> int:
         return source.getnframes()
 
 
+@pytest.mark.slow
 @pytest.mark.model
 def test_dash_into_a_file_gets_its_sizes_patched(tmp_path: Path, reference_wav: bytes) -> None:
     out = tmp_path / "redirected.wav"
@@ -326,6 +331,7 @@ def test_dash_refuses_a_terminal(tmp_path: Path, model_dir: Path) -> None:
     )
 
 
+@pytest.mark.slow
 @pytest.mark.model
 def test_dash_with_a_reader_that_leaves_early(model_dir: Path) -> None:
     process = subprocess.Popen(

@@ -40,6 +40,7 @@ def _sound_after(capture: pulse.Capture, when: float) -> float | None:
     return None if index is None else capture.time_of(index)
 
 
+@pytest.mark.slow
 def test_status_and_stop_answer_while_a_degenerate_text_is_spoken() -> None:
     async def scenario() -> dict[str, Any]:
         with pulse.Capture() as capture:

@@ -15,7 +15,9 @@ from mcp import ClientSession
 
 from tests.mcp_helpers import TONE, connect, error_text, structured
 
-pytestmark = [pytest.mark.mcp, pytest.mark.usefixtures("pulse_server")]
+# A server process per test over stdio (test_server_tools covers the tools in-process in the
+# quick loop): whole processes, so the group is `slow`.
+pytestmark = [pytest.mark.slow, pytest.mark.mcp, pytest.mark.usefixtures("pulse_server")]
 
 TOOLS = {"speak", "pause", "resume", "stop", "status", "list_voices"}
 

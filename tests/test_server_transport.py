@@ -13,7 +13,8 @@ import pytest
 from kokoro_mcp.server.transport import replace_lone_surrogates
 from tests.mcp_helpers import TONE, RawServer
 
-pytestmark = [pytest.mark.mcp, pytest.mark.usefixtures("pulse_server")]
+# Raw stdio against a server process: whole processes, so the group is `slow`.
+pytestmark = [pytest.mark.slow, pytest.mark.mcp, pytest.mark.usefixtures("pulse_server")]
 
 
 def _speak_line(request_id: int, text_json: str, wait: bool = False) -> bytes:
@@ -39,6 +40,7 @@ def test_only_unpaired_surrogate_escapes_are_replaced(raw: str, repaired: str, c
     assert replace_lone_surrogates(raw) == (repaired, count)
 
 
+@pytest.mark.slow
 def test_a_lone_surrogate_gets_an_answer_for_its_request() -> None:
     with RawServer(TONE) as server:
         server.initialize()

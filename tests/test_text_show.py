@@ -64,6 +64,7 @@ def test_show_text_with_nothing_to_say_fails_like_say() -> None:
         print_chunks("🎉 ```\n```", out=io.StringIO())
 
 
+@pytest.mark.slow
 def test_print_chunks_writes_one_chunk_a_line() -> None:
     out = io.StringIO()
     assert print_chunks("First. " + "More words here " * 30, out=out) == 0

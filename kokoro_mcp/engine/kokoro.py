@@ -11,6 +11,7 @@ import logging
 import re
 import threading
 import time
+import unicodedata
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -163,12 +164,20 @@ class KokoroEngine(Engine):
         divisible = " " in text.strip()
         if len(text) <= MAX_G2P_CHARS or not divisible:
             phonemes = self.phonemize(text, voice)
-            if len(phonemes) <= limit or not divisible:
+            # A "word" over the limit (symbols spelled out one by one) is cut inside, so no
+            # piece, the first above all, carries more audio than its limit allows; a number
+            # is cut only where the model would truncate it (a half is another value).
+            whole = len(text) < 2 or (
+                not divisible
+                and len(phonemes) <= MAX_PHONEMES
+                and any(char.isdigit() for char in text)
+            )
+            if len(phonemes) <= limit or whole:
                 if phonemes:
                     yield text
                 return
         # Over the phoneme limit, or too long to hand to G2P in one call: halve.
-        head, tail = halve(text)
+        head, tail = halve(text) if divisible else halve_word(text)
         yield from self._split(head, voice, limit)
         yield from self._split(tail, voice, MAX_PHONEMES)
 
@@ -217,3 +226,11 @@ def halve(text: str) -> tuple[str, str]:
         spaces = [i for i, char in enumerate(text) if char == " "]
         cut = min(spaces, key=lambda position: abs(position - middle))
     return text[:cut].strip(), text[cut:].strip()
+
+
+def halve_word(text: str) -> tuple[str, str]:
+    """Cut a space-free text near the middle, never between a letter and its accents."""
+    cut = len(text) // 2
+    while cut < len(text) - 1 and unicodedata.combining(text[cut]):
+        cut += 1
+    return text[:cut], text[cut:]
