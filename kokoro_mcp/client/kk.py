@@ -12,9 +12,10 @@ Exit codes: 0 ok, 1 something failed (one line on stderr), 2 usage, 130 interrup
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from kokoro_mcp import __version__
 from kokoro_mcp.errors import KokoroError
@@ -149,9 +150,7 @@ def _looks_numeric(item: str) -> bool:
 def main(argv: Sequence[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else list(argv)
     if args[:1] == ["hook"]:  # kk hook claude-code | kk hook install claude-code ...
-        from kokoro_mcp.cli import main as cli_main
-
-        return cli_main(args)
+        _become_kokoro_mcp(args)
     try:
         invocation = parse(args)
         return run(invocation)
@@ -174,9 +173,7 @@ def run(invocation: Invocation) -> int:
         print(f"{PROG} (kokoro-mcp) {__version__}")
         return EXIT_OK
     if command == "daemon":
-        from kokoro_mcp.cli import main as cli_main
-
-        return cli_main(["daemon", *_passthrough(invocation.options)])
+        _become_kokoro_mcp(["daemon", *_passthrough(invocation.options)])
     from kokoro_mcp.client import control
 
     # The control verbs need no settings: reading them (config.py) would double their cost.
@@ -194,6 +191,13 @@ def run(invocation: Invocation) -> int:
     if command == "voices":
         return control.voices(settings)
     raise UsageError(f"unknown command {command!r}")
+
+
+def _become_kokoro_mcp(args: list[str]) -> NoReturn:
+    """Run `kokoro-mcp ARGS` in this process's place (same stdin, same exit code), so kk never
+    imports the full command line, which imports kk's modules in turn."""
+    sys.stdout.flush()
+    os.execv(sys.executable, [sys.executable, "-m", "kokoro_mcp", *args])
 
 
 def _passthrough(options: dict[str, Any]) -> list[str]:
