@@ -212,3 +212,10 @@ class RawServer:
             sys.stderr.write("---- server stderr ----\n" + self.stderr()[-6000:])
             sys.stderr.write("---- daemon log ----\n" + self.home.log()[-6000:])
         self.close()
+
+
+def assert_plain_error(text: str) -> None:
+    """One short sentence a model can act on: no validation dump, no link, no echo of a long
+    value."""
+    assert "\n" not in text and len(text) < 300, text
+    assert "pydantic" not in text and "http" not in text and "validation error" not in text

@@ -3,63 +3,33 @@ resource, the instructions, and a lifespan that runs the speech backend."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from typing import Any, NamedTuple
+from typing import Any
 
 from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from mcp.server.mcpserver import MCPServer
-from mcp_types import ToolAnnotations
+from mcp_types import CallToolResult
+from mcp_types.methods import serialize_server_result
 
 from kokoro_mcp import __version__
+from kokoro_mcp.arguments import TOOL_ARGUMENTS, check_arguments, unknown_tool
 from kokoro_mcp.config import Settings
+from kokoro_mcp.errors import InvalidInputError
 from kokoro_mcp.server import texts
 from kokoro_mcp.server.backends import SpeechBackend
-from kokoro_mcp.server.tools import SpeechTools
-
-SERVER_NAME = "kokoro-mcp"
-VOICES_URI = "kokoro://voices"
-MAX_CLIENT_NAME = 64
-
-
-class ToolSpec(NamedTuple):
-    name: str
-    title: str
-    description: Callable[[Settings], str]
-    read_only: bool = False
-    idempotent: bool = False
-
-
-TOOLS = (
-    ToolSpec("speak", "Speak aloud", lambda settings: texts.speak_description(settings.mode)),
-    ToolSpec("pause", "Pause speech", lambda _: texts.PAUSE, idempotent=True),
-    ToolSpec("resume", "Resume speech", lambda _: texts.RESUME, idempotent=True),
-    ToolSpec("stop", "Stop speech", lambda _: texts.STOP, idempotent=True),
-    ToolSpec("status", "Speech status", lambda _: texts.STATUS, read_only=True, idempotent=True),
-    ToolSpec(
-        "list_voices", "List voices", lambda _: texts.LIST_VOICES, read_only=True, idempotent=True
-    ),
+from kokoro_mcp.server.catalog import (
+    SERVER_DESCRIPTION,
+    SERVER_NAME,
+    SERVER_TITLE,
+    TOOLS,
+    VOICES_MIME,
+    VOICES_URI,
+    client_name,
+    tool_error,
+    tool_listing,
 )
-
-
-def _annotations(spec: ToolSpec) -> ToolAnnotations:
-    # Nothing here deletes data or reaches beyond this machine.
-    return ToolAnnotations(
-        title=spec.title,
-        read_only_hint=spec.read_only,
-        destructive_hint=False,
-        idempotent_hint=spec.idempotent,
-        open_world_hint=False,
-    )
-
-
-def client_name(params: Any) -> str | None:
-    """The MCP client's name from `initialize` (e.g. claude-ai), shown in the shared status."""
-    info = params.get("clientInfo") if isinstance(params, dict) else None
-    name = info.get("name") if isinstance(info, dict) else None
-    if not isinstance(name, str) or not name.strip():
-        return None
-    return "".join(ch for ch in name.strip() if ch.isprintable())[:MAX_CLIENT_NAME]
+from kokoro_mcp.server.tools import SpeechTools
 
 
 def build_server(settings: Settings, backend: SpeechBackend) -> MCPServer[Any]:
@@ -83,29 +53,53 @@ def build_server(settings: Settings, backend: SpeechBackend) -> MCPServer[Any]:
             backend.proceed()
         return await call_next(ctx)
 
+    async def tools_from_catalog(
+        ctx: ServerRequestContext[Any, Any], call_next: CallNext
+    ) -> HandlerResult:
+        # The catalog's schemas and checks replace what the SDK derives from the tools'
+        # signatures, so this front and the proxy's list the same tools and refuse the same
+        # arguments with the same plain sentence (the SDK's own check is lax and wordy).
+        if ctx.method == "tools/call" and isinstance(ctx.params, Mapping):
+            problem = argument_problem(ctx.params.get("name"), ctx.params.get("arguments"))
+            if problem is not None:
+                # Shaped for the session's protocol version, as the SDK shapes its own results.
+                error = CallToolResult.model_validate(tool_error(problem))
+                return serialize_server_result(
+                    "tools/call", ctx.protocol_version, error.model_dump(by_alias=True)
+                )
+        result = await call_next(ctx)
+        if ctx.method == "tools/list" and isinstance(result, dict):
+            result["tools"] = tool_listing(settings)
+        return result
+
     app: MCPServer[Any] = MCPServer(
         name=SERVER_NAME,
-        title="Kokoro speech",
-        description="Local text-to-speech (Kokoro-82M) on the user's speakers.",
+        title=SERVER_TITLE,
+        description=SERVER_DESCRIPTION,
         instructions=texts.INSTRUCTIONS,
         version=__version__,
         lifespan=lifespan,
-        middleware=[start_speech_after_handshake],
+        middleware=[start_speech_after_handshake, tools_from_catalog],
     )
     tools = SpeechTools(settings, backend)
     for spec in TOOLS:
-        app.add_tool(
-            getattr(tools, spec.name),
-            name=spec.name,
-            title=spec.title,
-            description=spec.description(settings),
-            annotations=_annotations(spec),
-        )
+        app.add_tool(getattr(tools, spec.name), name=spec.name, title=spec.title)
     app.resource(
         VOICES_URI,
         name="voices",
         title="Voices",
         description=texts.VOICES_RESOURCE,
-        mime_type="application/json",
+        mime_type=VOICES_MIME,
     )(tools.voices_json)
     return app
+
+
+def argument_problem(tool: Any, arguments: Any) -> str | None:
+    """Why a `tools/call` cannot run, in one sentence; None when it can."""
+    try:
+        if tool not in TOOL_ARGUMENTS:
+            raise unknown_tool(tool)
+        check_arguments(tool, arguments)
+    except InvalidInputError as error:
+        return str(error)
+    return None
