@@ -3,19 +3,21 @@ resource, the instructions, and a lifespan that runs the speech backend."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
 from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
-from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import CallToolResult
 from mcp_types.methods import serialize_server_result
+from pydantic import BaseModel
 
 from kokoro_mcp import __version__
-from kokoro_mcp.arguments import TOOL_ARGUMENTS, check_arguments, unknown_tool
+from kokoro_mcp.arguments import TOOL_ARGUMENTS, unknown_tool
 from kokoro_mcp.config import Settings
-from kokoro_mcp.errors import InvalidInputError
+from kokoro_mcp.errors import KokoroError
 from kokoro_mcp.server import texts
 from kokoro_mcp.server.backends import SpeechBackend
 from kokoro_mcp.server.catalog import (
@@ -25,6 +27,7 @@ from kokoro_mcp.server.catalog import (
     TOOLS,
     VOICES_MIME,
     VOICES_URI,
+    ToolSpec,
     client_name,
     tool_error,
     tool_listing,
@@ -56,14 +59,14 @@ def build_server(settings: Settings, backend: SpeechBackend) -> MCPServer[Any]:
     async def tools_from_catalog(
         ctx: ServerRequestContext[Any, Any], call_next: CallNext
     ) -> HandlerResult:
-        # The catalog's schemas and checks replace what the SDK derives from the tools'
-        # signatures, so this front and the proxy's list the same tools and refuse the same
-        # arguments with the same plain sentence (the SDK's own check is lax and wordy).
+        # The catalog's schemas replace what the SDK would derive from the tools' signatures,
+        # so this front and the proxy's list the same tools; a call to a tool this server
+        # does not have gets the catalog's sentence, not the SDK's echo of the name.
         if ctx.method == "tools/call" and isinstance(ctx.params, Mapping):
-            problem = argument_problem(ctx.params.get("name"), ctx.params.get("arguments"))
-            if problem is not None:
+            name = ctx.params.get("name")
+            if name not in TOOL_ARGUMENTS:
                 # Shaped for the session's protocol version, as the SDK shapes its own results.
-                error = CallToolResult.model_validate(tool_error(problem))
+                error = CallToolResult.model_validate(tool_error(str(unknown_tool(name))))
                 return serialize_server_result(
                     "tools/call", ctx.protocol_version, error.model_dump(by_alias=True)
                 )
@@ -83,7 +86,7 @@ def build_server(settings: Settings, backend: SpeechBackend) -> MCPServer[Any]:
     )
     tools = SpeechTools(settings, backend)
     for spec in TOOLS:
-        app.add_tool(getattr(tools, spec.name), name=spec.name, title=spec.title)
+        app.add_tool(_sdk_tool(tools, spec), name=spec.name, title=spec.title)
     app.resource(
         VOICES_URI,
         name="voices",
@@ -94,12 +97,23 @@ def build_server(settings: Settings, backend: SpeechBackend) -> MCPServer[Any]:
     return app
 
 
-def argument_problem(tool: Any, arguments: Any) -> str | None:
-    """Why a `tools/call` cannot run, in one sentence; None when it can."""
-    try:
-        if tool not in TOOL_ARGUMENTS:
-            raise unknown_tool(tool)
-        check_arguments(tool, arguments)
-    except InvalidInputError as error:
-        return str(error)
-    return None
+def _sdk_tool(tools: SpeechTools, spec: ToolSpec) -> Callable[..., Awaitable[BaseModel]]:
+    """The function the SDK registers for `spec`: it takes only the context and reads the raw
+    arguments from the request, so the catalog's strict checks, not the SDK's lax coercion,
+    decide what is accepted."""
+
+    async def run(ctx: Context[Any, Any]) -> BaseModel:
+        params = ctx.request_context.params or {}
+
+        async def progress(played: int, total: int | None, message: str) -> None:
+            await ctx.report_progress(played, total, message)
+
+        try:
+            return await tools.call(spec.name, params.get("arguments"), progress)
+        except KokoroError as error:
+            raise ToolError(str(error)) from None
+
+    # The SDK reads the result's type from the annotation (output schema, structured result).
+    run.__annotations__ = {"ctx": Context[Any, Any], "return": spec.result}
+    run.__name__ = spec.name
+    return run

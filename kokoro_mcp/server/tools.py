@@ -1,89 +1,63 @@
-"""The MCP tools: thin async adapters from validated arguments to a SpeechBackend.
+"""The MCP tools: one dispatcher from a tool name and its raw arguments to a SpeechBackend call.
 
-Arguments are checked before they get here, against kokoro_mcp/arguments.py (see app.py), which
-also gives clients their schema; the signatures only tell the SDK how to pass them on.
+Both fronts call it (the SDK server in app.py, the proxy's own in proxy_front.py), so a tool is
+added here and in the catalog, nowhere else. Arguments are checked against
+kokoro_mcp/arguments.py first; a bad one raises InvalidInputError with the sentence to show.
 
-They never block the event loop: waiting (for the model, or for playback with wait=true)
+Nothing here blocks the event loop: waiting (for the model, or for playback with wait=true)
 is an await, so `stop` or `status` are served while a `speak` is in flight.
 """
 
 from __future__ import annotations
 
-import logging
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, cast
 
-from mcp.server.mcpserver import Context
-from mcp.server.mcpserver.exceptions import ToolError
+from pydantic import BaseModel
 
-from kokoro_mcp.config import Mode, Settings
-from kokoro_mcp.errors import KokoroError
-from kokoro_mcp.results import ControlResult, SpeakResult, StatusResult, VoiceList
+from kokoro_mcp.arguments import TOOL_ARGUMENTS, check_arguments, unknown_tool
+from kokoro_mcp.config import Settings
+from kokoro_mcp.results import VoiceList
 from kokoro_mcp.server.backends import Action, SpeechBackend
 
-logger = logging.getLogger(__name__)
+# played chunks, total chunks (None until known), message
+ReportProgress = Callable[[int, int | None, str], Awaitable[None]]
 
 
 class SpeechTools:
-    """One instance per server; each public coroutine is registered as a tool."""
+    """One instance per server, over its backend and the client's settings."""
 
     def __init__(self, settings: Settings, backend: SpeechBackend) -> None:
         self.settings = settings
         self.backend = backend
 
-    async def speak(
-        self,
-        text: str,
-        ctx: Context[Any, Any],
-        voice: str | None = None,
-        speed: float | None = None,
-        mode: Mode | None = None,
-        wait: bool = False,
-    ) -> SpeakResult:
-        async def progress(played: int, total: int | None, message: str) -> None:
-            await ctx.report_progress(played, total, message)
-
-        try:
+    async def call(
+        self, name: Any, arguments: Any, progress: ReportProgress | None = None
+    ) -> BaseModel:
+        """Run tool `name`; `progress` is told about each chunk played (speak with wait)."""
+        if not isinstance(name, str) or name not in TOOL_ARGUMENTS:
+            raise unknown_tool(name)
+        checked = check_arguments(name, arguments)
+        if name == "speak":
             return await self.backend.speak(
-                text,
-                voice=voice or self.settings.voice,
-                speed=self.settings.speed if speed is None else speed,
-                mode=mode or self.settings.mode,
-                wait=wait,
-                progress=progress if wait else None,
+                checked["text"],
+                voice=checked["voice"] or self.settings.voice,
+                speed=self.settings.speed if checked["speed"] is None else checked["speed"],
+                mode=checked["mode"] or self.settings.mode,
+                wait=checked["wait"],
+                progress=progress if checked["wait"] else None,
             )
-        except KokoroError as error:
-            raise ToolError(str(error)) from None
-
-    async def pause(self, ctx: Context[Any, Any]) -> ControlResult:
-        return await self._control(ctx, "pause")
-
-    async def resume(self, ctx: Context[Any, Any]) -> ControlResult:
-        return await self._control(ctx, "resume")
-
-    async def stop(self, ctx: Context[Any, Any]) -> ControlResult:
-        return await self._control(ctx, "stop")
-
-    async def _control(self, ctx: Context[Any, Any], action: Action) -> ControlResult:
-        try:
-            return await self.backend.control(action)
-        except KokoroError as error:
-            raise ToolError(str(error)) from None
-
-    async def status(self, ctx: Context[Any, Any]) -> StatusResult:
-        try:
+        if name in ("pause", "resume", "stop"):
+            return await self.backend.control(cast(Action, name))
+        if name == "status":
             return await self.backend.status()
-        except KokoroError as error:
-            raise ToolError(str(error)) from None
+        if name == "list_voices":
+            return await self.voice_list()
+        raise unknown_tool(name)
 
-    async def list_voices(self, ctx: Context[Any, Any]) -> VoiceList:
-        return await self._voice_list()
+    async def voice_list(self) -> VoiceList:
+        return await self.backend.voices()
 
     async def voices_json(self) -> str:
         """The voices resource body."""
-        return (await self._voice_list()).model_dump_json(indent=2)
-
-    async def _voice_list(self) -> VoiceList:
-        try:
-            return await self.backend.voices()
-        except KokoroError as error:
-            raise ToolError(str(error)) from None
+        return (await self.voice_list()).model_dump_json(indent=2)
