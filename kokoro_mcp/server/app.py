@@ -10,7 +10,8 @@ from typing import Any
 from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp_types import CallToolResult
+from mcp.shared.exceptions import MCPError
+from mcp_types import INVALID_PARAMS, CallToolResult
 from mcp_types.methods import serialize_server_result
 from pydantic import BaseModel
 
@@ -28,11 +29,14 @@ from kokoro_mcp.server.catalog import (
     VOICES_MIME,
     VOICES_URI,
     ToolSpec,
+    call_params_problem,
     client_name,
     tool_error,
     tool_listing,
 )
 from kokoro_mcp.server.tools import SpeechTools
+
+SDK_ERROR_PREFIX = "Error executing tool "
 
 
 def build_server(settings: Settings, backend: SpeechBackend) -> MCPServer[Any]:
@@ -45,14 +49,18 @@ def build_server(settings: Settings, backend: SpeechBackend) -> MCPServer[Any]:
         async with backend.running():
             yield None
 
+    handshake: list[bool] = []  # non-empty once `initialize` arrived
+
     async def start_speech_after_handshake(
         ctx: ServerRequestContext[Any, Any], call_next: CallNext
     ) -> HandlerResult:
         # Anything after `initialize` (normally notifications/initialized) releases the
-        # background start, so importing the backend never competes with the handshake.
+        # background start, so importing the backend never competes with the handshake (and
+        # a ping before it does not connect under a name the client has not given yet).
         if ctx.method == "initialize":
             backend.client_name = client_name(ctx.params) or backend.client_name
-        else:
+            handshake.append(True)
+        elif handshake:
             backend.proceed()
         return await call_next(ctx)
 
@@ -62,6 +70,10 @@ def build_server(settings: Settings, backend: SpeechBackend) -> MCPServer[Any]:
         # The catalog's schemas replace what the SDK would derive from the tools' signatures,
         # so this front and the proxy's list the same tools; a call to a tool this server
         # does not have gets the catalog's sentence, not the SDK's echo of the name.
+        if ctx.method == "tools/call":
+            problem = call_params_problem(ctx.params)
+            if problem is not None:
+                raise MCPError(code=INVALID_PARAMS, message=problem)
         if ctx.method == "tools/call" and isinstance(ctx.params, Mapping):
             name = ctx.params.get("name")
             if name not in TOOL_ARGUMENTS:
@@ -73,6 +85,8 @@ def build_server(settings: Settings, backend: SpeechBackend) -> MCPServer[Any]:
         result = await call_next(ctx)
         if ctx.method == "tools/list" and isinstance(result, dict):
             result["tools"] = tool_listing(settings)
+        if ctx.method == "tools/call" and isinstance(result, dict) and result.get("isError"):
+            _unwrap_error(result)
         return result
 
     app: MCPServer[Any] = MCPServer(
@@ -95,6 +109,15 @@ def build_server(settings: Settings, backend: SpeechBackend) -> MCPServer[Any]:
         mime_type=VOICES_MIME,
     )(tools.voices_json)
     return app
+
+
+def _unwrap_error(result: dict[str, Any]) -> None:
+    """Drop the SDK's "Error executing tool X: " from a tool error: our messages are whole
+    sentences already, and the proxy's front sends them as they are."""
+    for block in result.get("content") or ():
+        text = block.get("text") if isinstance(block, dict) else None
+        if isinstance(text, str) and text.startswith(SDK_ERROR_PREFIX):
+            block["text"] = text.split(": ", 1)[1] if ": " in text else text
 
 
 def _sdk_tool(tools: SpeechTools, spec: ToolSpec) -> Callable[..., Awaitable[BaseModel]]:

@@ -18,14 +18,9 @@ does, so child processes can't take protocol bytes); the SDK parses and dispatch
 from __future__ import annotations
 
 import collections
-import contextlib
 import contextvars
-import json
 import logging
-import os
-import re
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from types import TracebackType
 from typing import Any, TextIO, cast
 
@@ -45,23 +40,18 @@ from mcp_types import (
 from pydantic import ValidationError
 from typing_extensions import Self
 
-logger = logging.getLogger(__name__)
-
-# Lines longer than this skip the extra checks (ids, surrogates): a request carrying the
-# longest accepted text is ~120 KB even with every character escaped.
-CHECKED_LINE_CHARS = 1_000_000
-# Answered before `initialize` as the SDK does (ping is how clients probe a server).
-EXEMPT_BEFORE_INITIALIZE = frozenset({"initialize", "ping"})
-
-# An escape sequence in a JSON string: a surrogate pair, a single \\uD800-\\uDFFF, or any
-# other backslash pair (consumed whole, so an escaped backslash never starts a match).
-_ESCAPE = re.compile(
-    r"\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}"
-    r"|\\u[dD][89a-fA-F][0-9a-fA-F]{2}"
-    r"|\\.",
-    re.DOTALL,
+from kokoro_mcp.server.jsonrpc import (
+    CHECKED_LINE_CHARS,
+    EXEMPT_BEFORE_INITIALIZE,
+    NOT_JSON,
+    NOT_JSONRPC,
+    bad_id_error,
+    claimed_stdin,
+    not_initialized,
+    repaired,
 )
-_SURROGATE_HINT = re.compile(r"\\u[dD][89a-fA-F]")
+
+logger = logging.getLogger(__name__)
 
 
 def error_for(problem: Exception) -> ErrorData:
@@ -69,60 +59,8 @@ def error_for(problem: Exception) -> ErrorData:
     if isinstance(problem, ValidationError):
         errors = problem.errors()
         if errors and errors[0].get("type") == "json_invalid":
-            return ErrorData(
-                code=PARSE_ERROR,
-                message=f"Parse error: the line is not valid JSON ({errors[0].get('msg')}). Send"
-                " one JSON-RPC 2.0 message per line.",
-            )
-    return ErrorData(
-        code=INVALID_REQUEST,
-        message="Invalid Request: the line is JSON but not a JSON-RPC 2.0 message. Send an"
-        ' object with "jsonrpc": "2.0", a "method", "params" as an object and an "id" for'
-        " requests.",
-    )
-
-
-def replace_lone_surrogates(line: str) -> tuple[str, int]:
-    """`line` with every unpaired \\uD800-\\uDFFF escape turned into \\uFFFD; how many."""
-    if not _SURROGATE_HINT.search(line):
-        return line, 0
-    replaced = 0
-
-    def one(match: re.Match[str]) -> str:
-        nonlocal replaced
-        escape = match.group()
-        if len(escape) == 6 and escape[1] == "u":  # a surrogate without its other half
-            replaced += 1
-            return "\\ufffd"
-        return escape
-
-    return _ESCAPE.sub(one, line), replaced
-
-
-def bad_id_error(line: str) -> ErrorData | None:
-    """-32600 for a request whose id JSON-RPC 2.0 does not allow, else None."""
-    if '"id"' not in line:
-        return None
-    try:
-        message = json.loads(line)
-    except ValueError:
-        return None  # the SDK reports the parse error
-    if not isinstance(message, dict) or "id" not in message:
-        return None
-    request_id = message["id"]
-    if request_id is None or isinstance(request_id, str):
-        return None
-    if isinstance(request_id, int) and not isinstance(request_id, bool):
-        return None
-    if isinstance(request_id, float) and request_id.is_integer():
-        return None  # 1.0: the SDK reads it as 1
-    kind = {dict: "an object", list: "an array", bool: "a boolean", float: "a fraction"}
-    got = kind.get(type(request_id), type(request_id).__name__)
-    return ErrorData(
-        code=INVALID_REQUEST,
-        message=f'Invalid Request: "id" must be a string or an integer (JSON-RPC 2.0), got'
-        f" {got}; the request was not run. Resend it with a string or integer id.",
-    )
+            return ErrorData(code=PARSE_ERROR, message=NOT_JSON.format(errors[0].get("msg")))
+    return ErrorData(code=INVALID_REQUEST, message=NOT_JSONRPC)
 
 
 class CheckedLines:
@@ -139,14 +77,9 @@ class CheckedLines:
             return line
         verdict = None
         if len(line) <= CHECKED_LINE_CHARS:
-            line, replaced = replace_lone_surrogates(line)
-            if replaced:
-                logger.warning(
-                    "replaced %d unpaired surrogate escape(s) (a string cut mid-emoji?) with"
-                    " U+FFFD",
-                    replaced,
-                )
-            verdict = bad_id_error(line)
+            line = repaired(line)
+            problem = bad_id_error(line)
+            verdict = None if problem is None else ErrorData(code=INVALID_REQUEST, message=problem)
         self.verdicts.append(verdict)
         return line
 
@@ -207,12 +140,7 @@ class AnswerMalformed:
             return None
         if self._serves(message.method) is None:
             return None  # the SDK answers "Method not found"
-        return message.id, ErrorData(
-            code=INVALID_REQUEST,
-            message=f"Not initialized: this session has not been initialized yet, so"
-            f" {message.method} cannot run. Send an initialize request first (then the"
-            " notifications/initialized notification), as every MCP client does.",
-        )
+        return message.id, ErrorData(code=INVALID_REQUEST, message=not_initialized(message.method))
 
     async def _answer(self, request_id: str | int | None, error: ErrorData) -> None:
         logger.warning("answered a malformed or early line on stdin: %s", error.message)
@@ -243,26 +171,6 @@ class AnswerMalformed:
     ) -> bool | None:
         await self.aclose()
         return None
-
-
-@contextlib.contextmanager
-def claimed_stdin() -> Iterator[TextIO]:
-    """The protocol's stdin as text, with fd 0 pointing at the null device meanwhile (a
-    child process or a library reading stdin gets EOF, not protocol bytes)."""
-    if sys.platform == "win32":
-        wire = os.dup(0)
-    else:
-        import fcntl
-
-        wire = fcntl.fcntl(0, fcntl.F_DUPFD_CLOEXEC, 3)
-    null = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(null, 0)
-    os.close(null)
-    try:
-        yield open(wire, encoding="utf-8", errors="replace", closefd=False)  # noqa: SIM115
-    finally:
-        # The reader thread may still be blocked on `wire`: put it back, never close it.
-        os.dup2(wire, 0)
 
 
 async def serve_stdio(app: MCPServer[Any]) -> None:
