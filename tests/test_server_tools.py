@@ -12,8 +12,8 @@ from mcp import Client
 
 from kokoro_mcp.config import Settings
 from kokoro_mcp.engine.tone import ToneEngine
-from kokoro_mcp.server.app import build_server
 from kokoro_mcp.server.backends import LocalBackend
+from kokoro_mcp.server.sdk_front import build_server
 from tests.mcp_helpers import assert_plain_error, error_text, structured
 
 pytestmark = [pytest.mark.audio, pytest.mark.usefixtures("audio_server")]

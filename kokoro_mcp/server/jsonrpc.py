@@ -1,6 +1,6 @@
 """JSON-RPC over stdio, the parts both MCP fronts share (standard library only): taking stdin
 away from everything else, repairing lone surrogate escapes, and the errors for lines that are
-not requests a server can run. Why each exists: see kokoro_mcp/server/transport.py.
+not requests a server can run. Why each exists: see kokoro_mcp/server/sdk_front.py.
 """
 
 from __future__ import annotations

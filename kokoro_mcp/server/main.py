@@ -48,8 +48,7 @@ async def _serve_sdk(settings: Settings, backend: SpeechBackend, guard: StdoutGu
     """The SDK's server, for the all-in-one process (--no-daemon)."""
     import anyio
 
-    from kokoro_mcp.server.app import build_server
-    from kokoro_mcp.server.transport import serve_stdio
+    from kokoro_mcp.server.sdk_front import build_server, serve_stdio
 
     app = build_server(settings, backend)
     async with anyio.create_task_group() as group:

@@ -4,7 +4,7 @@ Every MCP client starts its own proxy, so its memory is paid once per agent. Imp
 alone takes ~65 MB here (it brings its HTTP client and server stack, telemetry and the types of
 every protocol revision); this front answers the same requests with the standard library,
 anyio and the result models, in about half of that. What it serves is exactly what the SDK
-front in app.py serves for the same backend (tests/test_proxy_front.py compares the two line
+front in sdk_front.py serves for the same backend (tests/test_proxy_front.py compares the two line
 by line): the handshake-era protocol revisions, tools, the voices resource, progress
 notifications and cancellation. The SDK front stays for `--no-daemon`, where the model's
 memory dwarfs the SDK's.
