@@ -102,6 +102,13 @@ BAD_LINES = [
     b'{"jsonrpc": "2.0", "id": [1], "method": "ping"}',
     b'{"jsonrpc": "2.0", "id": true, "method": "ping"}',
     b'{"jsonrpc": "2.0", "id": 1.5, "method": "ping"}',
+    b'{"jsonrpc": "2.0", "id": null, "method": "ping"}',
+    b'{"jsonrpc": "2.0", "id": 3, "method": "ping", "params": [1]}',
+    b'{"jsonrpc": "2.0", "id": 4, "method": 7}',
+    b'{"jsonrpc": "2.0", "id": "2.0", "method": "ping"}',
+    b'{"jsonrpc": "2.0", "id": 5, "method": "resources/read", "params": {"uri": "kokoro://x"}}',
+    b'{"jsonrpc": "2.0", "id": 6, "method": "resources/read", "params": {}}',
+    b'{"jsonrpc": "2.0", "id": 7, "method": "initialize", "params": {}}',
     b'{"jsonrpc": "2.0", "id": 77, "method": "tools/call", "params": {"name": "speak",'
     b' "arguments": {"text": "Hi \\ud83d there", "voice": 3}}}',
 ]
@@ -126,9 +133,14 @@ def _normalised(value: Any) -> Any:
 
 def _parse_error_prefix(message: dict[str, Any]) -> dict[str, Any]:
     # Each front's JSON parser words the detail its own way; the code and advice must agree.
+    # Params the SDK cannot read get its bare "Invalid request parameters"; the proxy says
+    # what is missing: the code must agree.
     error = message.get("error")
     if isinstance(error, dict) and error.get("code") == -32700:
         error["message"] = error["message"].split("(")[0]
+    if isinstance(error, dict) and error.get("code") == -32602 and not error.get("data"):
+        error["message"] = error["message"].split(":")[0]
+        error.pop("data", None)
     return message
 
 

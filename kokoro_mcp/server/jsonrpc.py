@@ -92,20 +92,23 @@ def bad_id_error(line: str) -> str | None:
         message = json.loads(line)
     except ValueError:
         return None  # the parse error is reported on its own
-    if not isinstance(message, dict) or "id" not in message:
-        return None
+    if not isinstance(message, dict) or "id" not in message or "method" not in message:
+        return None  # not a request (a response may carry id null)
     return bad_id(message["id"])
 
 
 def bad_id(request_id: object) -> str | None:
-    """Why `request_id` is not a JSON-RPC 2.0 id, else None."""
-    if request_id is None or isinstance(request_id, str):
+    """Why `request_id` is not a JSON-RPC 2.0 id of a request, else None. (The spec allows
+    null but discourages it; a null id cannot be told from a notification's answer, and the SDK
+    never answered one, so it gets this error.)"""
+    if isinstance(request_id, str):
         return None
     if isinstance(request_id, int) and not isinstance(request_id, bool):
         return None
     if isinstance(request_id, float) and request_id.is_integer():
         return None  # 1.0: the SDK reads it as 1
-    kind = {dict: "an object", list: "an array", bool: "a boolean", float: "a fraction"}
+    kind = {dict: "an object", list: "an array", bool: "a boolean", float: "a fraction",
+            type(None): "null"}  # fmt: skip
     got = kind.get(type(request_id), type(request_id).__name__)
     return (
         f'Invalid Request: "id" must be a string or an integer (JSON-RPC 2.0), got {got};'

@@ -157,9 +157,6 @@ class ProxyFront:
         request_id = message["id"]
         if isinstance(request_id, float):
             request_id = int(request_id)  # 1.0 is 1, as the SDK reads it
-        if request_id is None:
-            self._error(None, INVALID_REQUEST, NOT_JSONRPC)
-            return
         self._request(request_id, method, params or {}, group)
 
     def _notification(self, method: str, params: dict[str, Any]) -> None:
@@ -274,9 +271,13 @@ class ProxyFront:
 
     async def _read_resource(self, request_id: RequestId, params: dict[str, Any]) -> None:
         uri = params.get("uri")
+        if not isinstance(uri, str):
+            message = 'Invalid request parameters: resources/read needs "uri" (a string).'
+            self._error(request_id, INVALID_PARAMS, message)
+            return
         if uri != VOICES_URI:
             shown = str(uri)[:80]
-            self._error(request_id, INVALID_PARAMS, f"Unknown resource: {shown}")
+            self._error(request_id, INVALID_PARAMS, f"Unknown resource: {shown}", {"uri": uri})
             return
         try:
             body = await self.tools.voices_json()
