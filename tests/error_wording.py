@@ -12,13 +12,14 @@ FORBIDDEN = ("pydantic", "https://", "http://", "Traceback", "validation error",
 
 
 def wording_problems(message: str) -> list[str]:
-    """Every way `message` falls short of a good error (empty when it is one)."""
+    """Every way `message` falls short of a good error (empty when it is one); each starts
+    with a short name of the problem, details in brackets."""
     problems = []
     if not message.strip():
         problems.append("empty message")
     if "\n" in message.strip():
         problems.append("more than one line")
     if len(message) > MAX_ERROR_CHARS:
-        problems.append(f"{len(message)} characters (at most {MAX_ERROR_CHARS})")
+        problems.append(f"too long ({len(message)} characters, at most {MAX_ERROR_CHARS})")
     problems += [f"contains {word!r}" for word in FORBIDDEN if word.lower() in message.lower()]
     return problems
