@@ -171,15 +171,20 @@ async def soak(length: float, seed: int, interval: float) -> tuple[list[Sample],
                     print(f"{sample.at:6.0f} {daemon[0]:8.0f} MB {daemon[1]:4} {daemon[2]:4}"
                           f"  {proxy[0]:8.0f} MB {proxy[1]:4} {proxy[2]:4}"
                           f"  {first * 1000:8.0f} ms  {sample.load:5.2f}", flush=True)  # fmt: skip
-                    due += interval
+                    due = time.monotonic() + interval
                     continue
                 op, arguments = random_request(rng, tally["calls"])
                 tally["calls"] += 1
                 tally[op] += 1
-                result = await session.call_tool(op, arguments)
-                if result.is_error:
+                # A waiting speak still playing when the next sample is due is given up (its
+                # speech stops), as a client that stops waiting would: samples stay regular.
+                with anyio.move_on_after(max(0.05, due - time.monotonic())) as scope:
+                    result = await session.call_tool(op, arguments)
+                if scope.cancelled_caught:
+                    tally["given up"] += 1
+                elif result.is_error:
                     tally[f"{op} errors"] += 1
-                await anyio.sleep(rng.uniform(0.1, 1.5))
+                await anyio.sleep(min(rng.uniform(0.1, 1.5), max(0.0, due - time.monotonic())))
     return samples, dict(tally)
 
 
@@ -195,7 +200,8 @@ def report(samples: list[Sample], tally: dict[str, int], length: float, loads: l
           f" (mean {sum(loads) / len(loads):.2f})")  # fmt: skip
     calls = ", ".join(f"{op} {tally.get(op, 0)}" for op in OPS)
     errors = ", ".join(f"{k} {v}" for k, v in tally.items() if k.endswith("errors")) or "none"
-    print(f"requests: {tally.get('calls', 0)} ({calls}); errors: {errors}")
+    print(f"requests: {tally.get('calls', 0)} ({calls}); waiting speaks given up at a sample:"
+          f" {tally.get('given up', 0)}; errors: {errors}")  # fmt: skip
     print(f"daemon RSS after warm-up ({warm_up:.0f} s): {base:.0f} -> {end:.0f} MB"
           f" ({(end - base) / base * 100:+.1f}%; target < 5%)")  # fmt: skip
     for name, index in (("daemon", 0), ("server", 1)):
