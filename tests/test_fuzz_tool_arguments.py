@@ -58,26 +58,8 @@ JSON = st.recursive(
     max_leaves=10,
 )
 # What lax validation turns into something else: bools as numbers, strings as bools, ...
-CONFUSABLE = st.sampled_from(
-    [
-        True,
-        False,
-        0,
-        1,
-        1.0,
-        1.5,
-        "1",
-        "1.0",
-        "true",
-        "yes",
-        "",
-        None,
-        [],
-        {},
-        ["queue"],
-        {"text": "hi"},
-    ]
-)
+CONFUSABLE = st.sampled_from([True, False, 0, 1, 1.0, 1.5, "1", "1.0", "true", "yes", "", None, [],
+                             {}, ["queue"], {"text": "hi"}])  # fmt: skip
 HUGE = st.builds(
     lambda unit, count: unit * count, st.text(min_size=1, max_size=3), st.integers(2_000, 40_000)
 )
