@@ -265,10 +265,10 @@ def test_malformed_oversized_and_unknown_requests_get_errors_and_the_daemon_keep
             (b"[1, 2]\n", "JSON object"),
             (b'{"op": "status"}\n', '"id"'),
             (b'{"id": 2, "op": "dance"}\n', "unknown op"),
-            (b'{"id": 3, "op": "speak", "text": 5}\n', "text must be a string"),
+            (b'{"id": 3, "op": "speak", "text": 5}\n', "text must be the words to say"),
             (b'{"id": 4, "op": "speak", "text": "hi", "speed": true}\n', "speed must be"),
             (b'{"id": 5, "op": "speak", "text": "hi", "wait": "yes"}\n', "wait must be"),
-            (b'{"id": 6, "op": "speak", "text": "hi", "spead": 1}\n', "unknown speak argument"),
+            (b'{"id": 6, "op": "speak", "text": "hi", "spead": 1}\n', "unknown argument 'spead'"),
             (b'{"id": 7, "op": "speak", "text": "' + b"x" * 20_001 + b'"}\n', "20,000"),
             (b'{"id": 8, "op": "speak", "text": "hi", "voice": "zz_nobody"}\n', "zz_nobody"),
         ]

@@ -13,7 +13,7 @@ import anyio
 import pytest
 from mcp import ClientSession
 
-from tests.mcp_helpers import TONE, connect, error_text, structured
+from tests.mcp_helpers import TONE, assert_plain_error, connect, error_text, structured
 
 # A server process per test over stdio (test_server_tools covers the tools in-process in the
 # quick loop): whole processes, so the group is `slow`.
@@ -192,14 +192,17 @@ def test_every_bad_input_is_an_error_and_the_next_call_works() -> None:
                 message = error_text(result)
                 assert result.is_error, (arguments, message)
                 assert expected in message, (arguments, message)
+                assert_plain_error(message)
                 # The server keeps serving: a good call right after works.
                 status = structured(await session.call_tool("status", {}))
                 assert status["model"]["loaded"] is True
             for tool in ("pause", "resume", "stop", "status", "list_voices"):
                 result = await session.call_tool(tool, {"bogus": 1})
                 assert result.is_error and "bogus" in error_text(result), tool
+                assert_plain_error(error_text(result))
             unknown = await session.call_tool("sing", {"text": "la"})
             assert unknown.is_error and "sing" in error_text(unknown)
+            assert_plain_error(error_text(unknown))
             ok = structured(await session.call_tool("speak", {"text": "still here"}))
             assert ok["state"] == "accepted"
 

@@ -12,9 +12,9 @@ from mcp import Client
 
 from kokoro_mcp.config import Settings
 from kokoro_mcp.engine.tone import ToneEngine
-from kokoro_mcp.server.app import build_server
 from kokoro_mcp.server.backends import LocalBackend
-from tests.mcp_helpers import error_text, structured
+from kokoro_mcp.server.sdk_front import build_server
+from tests.mcp_helpers import assert_plain_error, error_text, structured
 
 pytestmark = [pytest.mark.audio, pytest.mark.usefixtures("audio_server")]
 
@@ -70,23 +70,40 @@ def test_speak_waits_with_progress_and_stop_and_status_answer() -> None:
     anyio.run(run)
 
 
+LONG = "x" * 100_000
+
+
 @pytest.mark.parametrize(
-    ("arguments", "message"),
+    ("tool", "arguments", "message"),
     [
-        ({"text": "hi", "spead": 1.2}, "unknown argument spead"),
-        ({"text": "hi", "voice": "zz_nobody"}, "zz_nobody"),
-        ({"text": "   "}, "text is empty"),
-        ({"text": "x" * 20_001}, "20,000"),
+        ("speak", {"text": "hi", "spead": 1.2}, "unknown argument 'spead'; speak takes text,"),
+        ("speak", {"text": "hi", "voice": "zz_nobody"}, "zz_nobody"),
+        ("speak", {"text": "   "}, "text is empty"),
+        ("speak", {"text": "x" * 20_001}, "20,000"),
+        ("speak", {}, "text is missing: speak needs the words to say as a string"),
+        ("speak", {"text": 5}, "text must be the words to say as a string"),
+        # Strict types: no bool as a number, no string as a bool.
+        ("speak", {"text": "hi", "speed": True}, "speed must be a number from 0.5 to 2.0"),
+        ("speak", {"text": "hi", "speed": 9}, "(1.0 is normal); got 9 (a number)."),
+        ("speak", {"text": "hi", "speed": "1.0"}, 'got "1.0" (a string)'),
+        ("speak", {"text": "hi", "wait": "yes"}, 'wait must be true or false; got "yes"'),
+        ("speak", {"text": "hi", "wait": 1}, "wait must be true or false; got 1 (a number)"),
+        ("speak", {"text": "hi", "mode": LONG}, "mode must be 'interrupt' or 'queue'; got"),
+        ("speak", {"text": "hi", "voice": ["af_heart"]}, 'got ["af_heart"] (an array)'),
+        ("stop", {"now": True}, "unknown argument 'now'; stop takes no arguments."),
+        (LONG, {}, "unknown tool 'xxxx"),
     ],
 )
 def test_bad_arguments_are_tool_errors_that_say_what_to_change(
-    arguments: dict[str, Any], message: str
+    tool: str, arguments: dict[str, Any], message: str
 ) -> None:
     async def run() -> None:
         async with Client(_server()) as client:
-            result = await client.call_tool("speak", arguments)
+            result = await client.call_tool(tool, arguments)
             assert result.is_error, result
-            assert message in error_text(result)
+            text = error_text(result)
+            assert message in text
+            assert_plain_error(text)
             state = structured(await client.call_tool("status", {}))["state"]
             assert state in ("idle", "loading")  # and the server goes on serving
 

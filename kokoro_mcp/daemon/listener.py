@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import itertools
 import logging
-import math
 import os
 import time
 from collections.abc import Awaitable, Callable
@@ -22,9 +21,10 @@ from anyio.abc import SocketAttribute, SocketStream
 from anyio.streams.buffered import BufferedByteReceiveStream
 
 from kokoro_mcp import __version__
-from kokoro_mcp.config import CODE_BLOCK_CHOICES, MODES, Settings
+from kokoro_mcp.arguments import CODE_BLOCKS, MAX_NAME_CHARS, SPEAK, SPEED, check_arguments
+from kokoro_mcp.config import MODES, Settings
 from kokoro_mcp.daemon.service import Caller, SpeechService
-from kokoro_mcp.errors import InvalidInputError, KokoroError
+from kokoro_mcp.errors import KokoroError
 from kokoro_mcp.ipc.daemon_settings import differences, to_wire
 from kokoro_mcp.ipc.peer import peer_uid
 from kokoro_mcp.ipc.protocol import (
@@ -38,14 +38,12 @@ from kokoro_mcp.ipc.protocol import (
     failure,
     ok,
 )
-from kokoro_mcp.limits import MAX_SPEED, MIN_SPEED
 from kokoro_mcp.results import DaemonInfo, Defaults
 
 logger = logging.getLogger(__name__)
 
 CLI_KIND = "cli"  # every command-line client is one owner: `kk "b"` replaces `kk "a"`
-SPEAK_FIELDS = frozenset({"id", "op", "text", "voice", "speed", "mode", "wait", "code_blocks"})
-MAX_NAME_CHARS = 64
+SPEAK_OVER_SOCKET = (*SPEAK, CODE_BLOCKS)
 
 
 @dataclass
@@ -88,9 +86,17 @@ class DaemonListener:
 
     async def broadcast_closing(self, reason: str) -> None:
         """Tell every client the daemon is leaving on purpose (they relaunch, not fail)."""
+        await self._broadcast({"event": "closing", "reason": reason})
+
+    async def broadcast_install_step(self, step: str) -> None:
+        """Tell every client what a first run's model install is doing (MCP proxies pass it on
+        as a log message, `kk` prints it): the first speech waits for it."""
+        await self._broadcast(install_event(step))
+
+    async def _broadcast(self, event: Message) -> None:
         for send in list(self._senders.values()):
             with anyio.move_on_after(0.2):
-                await send({"event": "closing", "reason": reason})
+                await send(event)
 
     # -- one connection ----------------------------------------------------------------------
 
@@ -124,6 +130,9 @@ class DaemonListener:
             self.sessions[session_id] = session
             self._senders[session_id] = send
             logger.info("client %s (%s) connected", session.client, session.kind)
+            step = self.service.host.install_step
+            if step is not None:  # arrived in the middle of a first run's install
+                await send(install_event(step))
             async with anyio.create_task_group() as group:
                 await self._serve(session, reader, send, group)
                 # The client is gone or done: speech it asked for plays out.
@@ -326,6 +335,15 @@ class DaemonListener:
 # -- argument checks (the socket is an edge: nothing is trusted) ---------------------------------
 
 
+def install_event(step: str) -> Message:
+    return {
+        "event": "log",
+        "level": "info",
+        "message": f"First run: setting up the voice model ({step}); speech starts once it is"
+        " ready.",
+    }
+
+
 def _valid_id(value: Any) -> bool:
     return (isinstance(value, int) and not isinstance(value, bool)) or (
         isinstance(value, str) and len(value) <= MAX_NAME_CHARS
@@ -350,54 +368,20 @@ def _client_defaults(settings: Settings, requested: Any) -> Defaults:
     mode = asked.get("mode")
     return Defaults(
         voice=voice if isinstance(voice, str) and voice else settings.voice,
-        speed=float(speed) if speed is not None and _is_speed(speed) else settings.speed,
+        speed=float(speed) if speed is not None and SPEED.fits(speed) else settings.speed,
         mode=mode if mode in MODES else settings.mode,
     )
 
 
-def _is_speed(value: Any) -> bool:
-    return (
-        isinstance(value, (int, float))
-        and not isinstance(value, bool)
-        and math.isfinite(value)
-        and MIN_SPEED <= value <= MAX_SPEED
-    )
-
-
 def _speak_arguments(message: Message, defaults: Defaults, settings: Settings) -> dict[str, Any]:
-    """speak's arguments, type-checked, with the client's defaults filled in."""
-    unknown = sorted(set(message) - SPEAK_FIELDS)
-    if unknown:
-        raise InvalidInputError(
-            f"unknown speak argument {', '.join(str(k)[:40] for k in unknown)}; speak accepts"
-            " text, voice, speed, mode, wait, code_blocks"
-        )
-    text = message.get("text")
-    if not isinstance(text, str):
-        raise InvalidInputError("text must be a string: the words to say")
-    voice = message.get("voice")
-    if voice is not None and (not isinstance(voice, str) or len(voice) > MAX_NAME_CHARS):
-        raise InvalidInputError("voice must be a voice name such as af_heart (see `kk voices`)")
-    speed = message.get("speed")
-    if speed is not None and not _is_speed(speed):
-        raise InvalidInputError(
-            f"speed must be a number from {MIN_SPEED} to {MAX_SPEED} (1.0 is normal),"
-            f" got {str(speed)[:40]}"
-        )
-    mode = message.get("mode")
-    if mode is not None and mode not in MODES:
-        raise InvalidInputError(f"mode must be 'interrupt' or 'queue', got {str(mode)[:40]!r}")
-    wait = message.get("wait", False)
-    if not isinstance(wait, bool):
-        raise InvalidInputError("wait must be true or false")
-    code_blocks = message.get("code_blocks")
-    if code_blocks is not None and code_blocks not in CODE_BLOCK_CHOICES:
-        raise InvalidInputError("code_blocks must be 'placeholder' or 'skip'")
+    """speak's arguments, checked like the MCP tool's (plus `code_blocks` for `kk`), with the
+    client's defaults filled in."""
+    fields = {key: value for key, value in message.items() if key not in ("id", "op")}
+    checked = check_arguments("speak", fields, SPEAK_OVER_SOCKET)
     return {
-        "text": text,
-        "voice": voice or defaults.voice,
-        "speed": float(speed) if speed is not None else defaults.speed,
-        "mode": mode or defaults.mode,
-        "wait": wait,
-        "code_blocks": code_blocks or settings.code_blocks,
+        **checked,
+        "voice": checked["voice"] or defaults.voice,
+        "speed": defaults.speed if checked["speed"] is None else checked["speed"],
+        "mode": checked["mode"] or defaults.mode,
+        "code_blocks": checked["code_blocks"] or settings.code_blocks,
     }

@@ -82,15 +82,3 @@ kokoro://voices resource. Read-only."""
 VOICES_RESOURCE = """\
 The installed voices as JSON: name, language, gender, and whether this install can speak \
 the language. Pass a name as `voice` to the speak tool."""
-
-TEXT_ARG = "What to say: one to three plain sentences, no markdown or code."
-VOICE_ARG = "Voice name, e.g. af_heart or bm_george (see list_voices). Omit for the default."
-SPEED_ARG = "Speaking rate from 0.5 to 2.0; 1.0 is normal. Omit for the default."
-MODE_ARG = (
-    "interrupt: cut off current speech and say this now; queue: say it after the speech"
-    " already playing or queued. Omit for the default (normally interrupt)."
-)
-WAIT_ARG = (
-    "false (default): return once accepted. true: return when playback ends, with"
-    " progress per chunk; cancelling the request stops the speech."
-)
