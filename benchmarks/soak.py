@@ -18,6 +18,7 @@ import itertools
 import math
 import os
 import random
+import signal
 import sys
 import time
 from dataclasses import dataclass
@@ -234,6 +235,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     parser.add_argument("--interval", type=seconds, default=10.0, help="seconds between samples")
     args = parser.parse_args(argv)
+    # SIGTERM unwinds like Ctrl-C, so the private daemon is stopped and its folder removed.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     pulse.start_server()
     pulse.set_default_sink(pulse.SINK)
     print(f"# soak: {machine()}, load {os.getloadavg()[0]:.2f} at the start", flush=True)
