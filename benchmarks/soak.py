@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import argparse
 import collections
+import itertools
 import math
 import os
 import random
+import signal
 import sys
 import time
 from dataclasses import dataclass
@@ -130,6 +132,14 @@ async def wait_loaded(session: ClientSession) -> None:
         await anyio.sleep(0.2)
 
 
+async def warm_up(session: ClientSession) -> None:
+    """Every voice says every sentence once before the clock starts: the first long chunks and
+    new voices grow the daemon's memory (ONNX Runtime's arena, caches) to its working size."""
+    for voice in VOICES:
+        text = " ".join(sentence.format(n=len(voice) * 111) for sentence in SENTENCES)
+        await session.call_tool("speak", {"text": text, "voice": voice, "speed": 2.0, "wait": True})
+
+
 async def measure(
     session: ClientSession, capture: pulse.Capture, home: DaemonHome, server: int, n: int
 ) -> tuple[float, tuple[float, int, int], tuple[float, int, int]]:
@@ -156,7 +166,7 @@ async def soak(length: float, seed: int, interval: float) -> tuple[list[Sample],
         async with connect({}, home=home, read_timeout=120) as session:
             server = server_pid()
             await wait_loaded(session)
-            await session.call_tool("speak", {"text": "Warming up.", "wait": True})
+            await warm_up(session)
             started = time.monotonic()
             due = started
             print(HEADER, flush=True)
@@ -189,7 +199,7 @@ async def soak(length: float, seed: int, interval: float) -> tuple[list[Sample],
 
 
 def report(samples: list[Sample], tally: dict[str, int], length: float, loads: list[float]) -> None:
-    warm_up = min(120.0, length * 60 / 5)
+    warm_up = min(120.0, length * 60 / 5)  # on the clock, after warm_up() ran
     steady = [s for s in samples if s.at >= warm_up] or samples
     third = max(1, len(steady) // 3)
     head, tail = steady[:third], steady[-third:]
@@ -204,6 +214,10 @@ def report(samples: list[Sample], tally: dict[str, int], length: float, loads: l
           f" {tally.get('given up', 0)}; errors: {errors}")  # fmt: skip
     print(f"daemon RSS after warm-up ({warm_up:.0f} s): {base:.0f} -> {end:.0f} MB"
           f" ({(end - base) / base * 100:+.1f}%; target < 5%)")  # fmt: skip
+    pairs = itertools.pairwise(samples)
+    steps = [f"{b.at:.0f} s {b.daemon[0] - a.daemon[0]:+.0f} MB"
+             for a, b in pairs if b.daemon[0] > a.daemon[0] * 1.01]  # fmt: skip
+    print(f"daemon RSS steps over 1% between samples: {', '.join(steps) or 'none'}")
     for name, index in (("daemon", 0), ("server", 1)):
         figures = [(s.daemon, s.server)[index] for s in steady]
         rss, count, fds = ([f[i] for f in figures] for i in range(3))
@@ -221,6 +235,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     parser.add_argument("--interval", type=seconds, default=10.0, help="seconds between samples")
     args = parser.parse_args(argv)
+    # SIGTERM unwinds like Ctrl-C, so the private daemon is stopped and its folder removed.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     pulse.start_server()
     pulse.set_default_sink(pulse.SINK)
     print(f"# soak: {machine()}, load {os.getloadavg()[0]:.2f} at the start", flush=True)

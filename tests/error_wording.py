@@ -8,7 +8,9 @@ documentation link, no traceback, no long echo of what was sent.
 from __future__ import annotations
 
 MAX_ERROR_CHARS = 300
-FORBIDDEN = ("pydantic", "https://", "http://", "Traceback", "validation error", "input_value")
+# "internal error" says the server failed, not what the caller should change.
+FORBIDDEN = ("pydantic", "https://", "http://", "Traceback", "validation error", "input_value",
+             "internal error")  # fmt: skip
 
 
 def wording_problems(message: str) -> list[str]:

@@ -58,8 +58,8 @@ JSON = st.recursive(
     max_leaves=10,
 )
 # What lax validation turns into something else: bools as numbers, strings as bools, ...
-CONFUSABLE = st.sampled_from([True, False, 0, 1, 1.0, 1.5, "1", "1.0", "true", "yes", "", None, [],
-                             {}, ["queue"], {"text": "hi"}])  # fmt: skip
+CONFUSABLE = st.sampled_from([True, False, 0, 1, 1.0, 1.5, 10**400, "1", "true", "yes", "", None,
+                              [], {}, ["queue"], {"text": "hi"}])  # fmt: skip
 HUGE = st.builds(
     lambda unit, count: unit * count, st.text(min_size=1, max_size=3), st.integers(2_000, 40_000)
 )
@@ -239,7 +239,7 @@ def server() -> Iterator[Server]:
         )
         + f"), {counts['accepted']} accepted, {counts['refused']} refused,"
         f" {counts['stopped_waits']} waiting speaks stopped, {counts['crashes']} crashes,"
-        f" {counts['hangs']} hangs,"
+        f" {counts['hangs']} hangs, {counts['edge cases']} of them edge values,"
         f" {sum(seen for seen, _ in findings.values())} bad errors or lax acceptances"
         f" ({len(findings)} kinds)"
     )
@@ -288,6 +288,31 @@ def test_every_tool_takes_any_arguments_and_answers(server: Server, data: st.Dat
                 for _ in range(1 + 4 * len(schema.get("properties", {})))]  # fmt: skip
     name = data.draw(st.sampled_from(weighted), label="tool")
     check(server, name, data.draw(arguments(server.schemas[name]), label="arguments"))
+
+
+# (No lone surrogate: the SDK client cannot send one; test_server_transport.py does, raw.)
+EDGES = (10**400, -(10**400), 2**63, 1e308, -0.0, "x" * 100_000, _nest(150), [None] * 1000)
+
+
+def plain(schema: dict[str, Any]) -> Any:
+    """One ordinary valid value for a schema (to carry the required arguments)."""
+    option = schema.get("anyOf", [schema])[0]
+    if "enum" in option:
+        return option["enum"][0]
+    kind = option.get("type")
+    return {"string": "Hello.", "number": 1.0, "integer": 1, "boolean": False}.get(kind)
+
+
+def test_edge_values_in_every_argument(server: Server) -> None:
+    """Every argument of every tool, in turn, gets each value that has broken a parser or a
+    range check somewhere (numbers no float holds, a lone surrogate, huge and deep values)."""
+    for name, schema in sorted(server.schemas.items()):
+        properties: dict[str, Any] = schema.get("properties", {})
+        base = {key: plain(properties[key]) for key in schema.get("required", [])}
+        for key in sorted(properties):
+            for value in EDGES:
+                counts["edge cases"] += 1
+                check(server, name, {**base, key: value})
 
 
 def test_a_waiting_speak_still_playing_is_ended_by_stop(server: Server) -> None:
