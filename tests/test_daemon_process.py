@@ -382,3 +382,27 @@ def test_ctrl_c_stops_the_speech_kk_started() -> None:
         loud = pulse.loud(capture.samples).nonzero()[0]
         assert capture.time_of(int(loud[-1])) - asked < 0.4, "speech went on after Ctrl-C"
         assert home.daemon_alive(), "Ctrl-C stops kk's speech, not the daemon"
+
+
+def test_a_checkout_in_the_callers_folder_does_not_stand_in_for_the_daemon(tmp_path: Path) -> None:
+    """The daemon is started with -P: a `kokoro_mcp` folder where the client runs is not what
+    the daemon imports (its working folder is the client's)."""
+    impostor = tmp_path / "kokoro_mcp"
+    impostor.mkdir()
+    marker = tmp_path / "impostor-ran"
+    (impostor / "__init__.py").write_text("")
+    (impostor / "__main__.py").write_text(
+        f"import pathlib, sys\npathlib.Path({str(marker)!r}).write_text('ran')\nsys.exit(3)\n"
+    )
+    with DaemonHome() as home:
+        result = subprocess.run(
+            [PYTHON, "-P", "-m", "kokoro_mcp.client.kk", "say", "--no-wait", "hello"],
+            env=server_env({**home.env(), **TONE}),
+            cwd=str(tmp_path),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 0, result.stderr + home.log()[-2000:]
+        assert home.daemon_alive()
+    assert not marker.exists(), "the daemon imported the caller's folder"

@@ -128,6 +128,11 @@ def _retire(connection: Connection, announce: Announce | None) -> None:
         connection.close()
 
 
+# -P (Python 3.11+): the client's working folder is not put on the daemon's path, so a folder
+# holding a `kokoro_mcp` directory (a checkout) cannot stand in for the installed package.
+SAFE_PATH = ["-P"] if sys.version_info >= (3, 11) else []
+
+
 def _spawn(daemon_args: Sequence[str]) -> subprocess.Popen[bytes]:
     """Start `python -m kokoro_mcp daemon` detached: own session, stdio to the log file."""
     log = log_path()
@@ -137,7 +142,7 @@ def _spawn(daemon_args: Sequence[str]) -> subprocess.Popen[bytes]:
             log.replace(log.with_name(log.name + ".1"))
     with open(log, "ab") as output:
         return subprocess.Popen(
-            [sys.executable, "-m", "kokoro_mcp", "daemon", "--launched", *daemon_args],
+            [sys.executable, *SAFE_PATH, "-m", "kokoro_mcp", "daemon", "--launched", *daemon_args],
             stdin=subprocess.DEVNULL,
             stdout=output,
             stderr=output,
