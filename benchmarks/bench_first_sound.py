@@ -20,7 +20,6 @@ Usage: python benchmarks/bench_first_sound.py [--blocks 4] [--breakdown-runs 3]
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from collections.abc import Iterator
@@ -38,7 +37,7 @@ import numpy as np  # noqa: E402
 
 from benchmarks.bench_mcp import SOUND, measure_mcp  # noqa: E402
 from benchmarks.bench_playback import CORPUS as SHORT_CORPUS  # noqa: E402
-from benchmarks.common import machine, p50, p95, summary  # noqa: E402
+from benchmarks.common import machine, p50, p95, summary, write_json  # noqa: E402
 from kokoro_mcp.engine.base import SAMPLE_RATE, AudioArray  # noqa: E402
 from kokoro_mcp.engine.onnx import OnnxEngine  # noqa: E402
 from kokoro_mcp.limits import DEFAULT_AUDIO_LATENCY  # noqa: E402
@@ -303,9 +302,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{name:<52} {p50(values):.0f} (max {max(values):.0f})")
             else:
                 print(summary(name, values).replace(f"{name:<44}", f"{name:<52}"))
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(raw, indent=2))
+    write_json(args.json, raw)
     return 0
 
 
