@@ -43,6 +43,7 @@ from kokoro_mcp.engine.onnx import OnnxEngine  # noqa: E402
 from kokoro_mcp.limits import DEFAULT_AUDIO_LATENCY  # noqa: E402
 
 LONG_CORPUS_FILE = Path(__file__).with_name("long_clauses.txt")
+REPO = Path(__file__).resolve().parent.parent
 # The settings before issue 15, so the baseline stays "today's method" once defaults move.
 BASELINE_ENV = {"KOKORO_MCP_AUDIO_LATENCY": "0.05"}
 BREAKDOWN_WORDS = 7
@@ -243,6 +244,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--breakdown-runs", type=int, default=3, help="0 skips the break-down")
     parser.add_argument("--baseline", action="append", default=[], help="K=V added to baseline")
     parser.add_argument("--candidate", action="append", default=[], help="K=V for the candidate")
+    parser.add_argument(
+        "--baseline-tree",
+        type=Path,
+        help="a checkout of the code before the change: the baseline server runs it",
+    )
     parser.add_argument("--skip-mcp", action="store_true", help="only the break-down")
     parser.add_argument("--json", type=Path, help="also write the raw figures here")
     args = parser.parse_args(argv)
@@ -251,6 +257,11 @@ def main(argv: list[str] | None = None) -> int:
         "candidate": _parse_env(args.candidate),
         "baseline": {**BASELINE_ENV, **_parse_env(args.baseline)},
     }
+    if args.baseline_tree:
+        # PYTHONSAFEPATH: `python -m` would otherwise import from its working folder (this
+        # checkout) before PYTHONPATH.
+        envs["candidate"].update(PYTHONPATH=str(REPO), PYTHONSAFEPATH="1")
+        envs["baseline"].update(PYTHONPATH=str(args.baseline_tree.resolve()), PYTHONSAFEPATH="1")
     long = long_corpus()
     print(f"# bench_first_sound: {machine()}")
     print(f"# configurations: {envs}")
