@@ -18,7 +18,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -92,10 +92,14 @@ def _phrases(block: int, side: int) -> list[str]:
     return [p.format(n=100 * block + 10 * side + i) for i, p in enumerate(PHRASES)]
 
 
-async def measure_mcp(phrases: list[str], capture: pulse.Capture) -> dict[str, Any]:
+async def measure_mcp(
+    phrases: list[str], capture: pulse.Capture, extra_env: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """Speak each phrase through a fresh `--no-daemon` server (with `extra_env` added to its
+    environment) and time it at the sink."""
     at_sink: list[float] = []
     reported: list[float] = []
-    async with connect(NO_DAEMON, read_timeout=120) as session:
+    async with connect({**NO_DAEMON, **(extra_env or {})}, read_timeout=120) as session:
         await _wait_idle(session)
         await session.call_tool("speak", {"text": "Warming up.", "wait": True})
         await _wait_idle(session)

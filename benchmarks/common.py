@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import statistics
 from collections.abc import Sequence
+from pathlib import Path
 
 
 def machine() -> str:
@@ -37,3 +39,10 @@ def summary(name: str, values: Sequence[float], unit: str = "ms", scale: float =
         f"{name:<44} p50 {p50(values) * scale:8.1f} {unit}   p95 {p95(values) * scale:8.1f} {unit}"
         f"   (n={len(values)})"
     )
+
+
+def write_json(path: Path | None, raw: object) -> None:
+    """Write a benchmark's raw figures to `path` (nothing when None)."""
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(raw, indent=2))

@@ -11,7 +11,8 @@ MAX_SPEED = 2.0
 # ~30 ms at 0.025). 0.05 s gave no underflow here at load average 5-7. 0.025 s held during
 # speech with three busy loops on the 2 cores, but alsa-lib reported underruns while the stream
 # opened beside the model load and 1-2 more over a 16-minute benchmark that PortAudio never
-# flagged to the callback, so the safer value is the default and 0.025 a setting.
+# flagged to the callback, so the safer value is the default and 0.025 a setting. Those are
+# callback stalls (the GIL) longer than the buffer, not block size or priming: docs/design.md.
 # The range only keeps requests sane: 10 ms to half a second.
 DEFAULT_AUDIO_LATENCY = 0.05
 MIN_AUDIO_LATENCY = 0.01

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from kokoro_mcp.engine.trim import FRAME, JOIN_MARGIN, LEAD_MARGIN, TAIL_MARGIN, trim_silence
+from kokoro_mcp.engine.trim import (
+    FADE_IN,
+    FRAME,
+    JOIN_MARGIN,
+    LEAD_MARGIN,
+    TAIL_MARGIN,
+    trim_silence,
+)
 
 
 def speech_between(lead: int, sound: int, tail: int) -> np.ndarray:
@@ -26,3 +33,12 @@ def test_joining_chunk_keeps_almost_no_tail() -> None:
 
 def test_silence_only_gives_nothing() -> None:
     assert trim_silence(np.zeros(10 * FRAME, dtype=np.float32)).size == 0
+
+
+def test_a_cut_through_faint_noise_starts_with_a_ramp() -> None:
+    samples = speech_between(50 * FRAME, 40 * FRAME, 60 * FRAME)
+    samples[: 50 * FRAME] = 0.004  # below the silence threshold, but not zero
+    trimmed = trim_silence(samples)
+    assert trimmed[0] == 0.0 and np.all(np.diff(trimmed[:FADE_IN]) > 0)
+    assert trimmed[FADE_IN] == np.float32(0.004)  # the rest as it was
+    assert np.all(samples[: 50 * FRAME] == np.float32(0.004))  # the input is not modified

@@ -163,7 +163,9 @@ class KokoroEngine(Engine):
     def _split(self, text: str, voice: str, limit: int) -> Iterator[str]:
         divisible = " " in text.strip()
         if len(text) <= MAX_G2P_CHARS or not divisible:
-            phonemes = self.phonemize(text, voice)
+            # Phonemized as it will be spoken, so synthesize_chunk finds it in the cache: a
+            # piece cut mid-clause would otherwise run G2P twice before its first sound.
+            phonemes = self.phonemize(as_spoken(text), voice)
             # A "word" over the limit (symbols spelled out one by one) is cut inside, so no
             # piece, the first above all, carries more audio than its limit allows; a number
             # is cut only where the model would truncate it (a half is another value).
@@ -190,9 +192,7 @@ class KokoroEngine(Engine):
             self._audio_cache.move_to_end(cache_key)
             return self._audio_cache[cache_key]
         joins_next = not _ENDS_CLAUSE.search(text)
-        # A piece cut mid-clause would otherwise end in a falling, final-sounding tone;
-        # a trailing comma makes the model keep the voice up, as if the sentence goes on.
-        phonemes = self.phonemize(text + "," if joins_next else text, voice)
+        phonemes = self.phonemize(as_spoken(text), voice)
         samples = trim_silence(
             self.synthesize_phonemes(phonemes, voice, speed), joins_next=joins_next
         )
@@ -214,6 +214,13 @@ class KokoroEngine(Engine):
         samples = np.asarray(self._infer(symbols, voice, speed), dtype=np.float32).reshape(-1)
         np.clip(samples, -1.0, 1.0, out=samples)
         return samples
+
+
+def as_spoken(text: str) -> str:
+    """The text a piece is phonemized as: a piece cut mid-clause would end in a falling,
+    final-sounding tone, and a trailing comma makes the model keep the voice up, as if the
+    sentence goes on."""
+    return text if _ENDS_CLAUSE.search(text) else text + ","
 
 
 def halve(text: str) -> tuple[str, str]:

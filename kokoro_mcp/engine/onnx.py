@@ -61,10 +61,11 @@ class OnnxEngine(KokoroEngine):
             self._voice_tables[voice] = table
         return table
 
-    def _infer(self, symbols: str, voice: str, speed: float) -> AudioArray:
+    def feeds(self, symbols: str, voice: str, speed: float) -> dict[str, np.ndarray]:
+        """The graph's inputs for in-vocabulary `symbols` (at most MAX_PHONEMES)."""
         vocab = self._vocab()
         ids = [vocab[symbol] for symbol in symbols]
-        feeds = {
+        return {
             self._input_name: np.array([[0, *ids, 0]], dtype=np.int64),
             # Kokoro picks the style vector by the number of tokens.
             "style": np.asarray(self._voice_table(voice)[len(ids)], dtype=np.float32).reshape(
@@ -72,6 +73,9 @@ class OnnxEngine(KokoroEngine):
             ),
             "speed": np.array([speed], dtype=np.float32),
         }
+
+    def _infer(self, symbols: str, voice: str, speed: float) -> AudioArray:
+        feeds = self.feeds(symbols, voice, speed)
         import onnxruntime as ort
 
         options = ort.RunOptions()

@@ -8,8 +8,13 @@ from kokoro_mcp.engine.base import SAMPLE_RATE, AudioArray
 
 FRAME = SAMPLE_RATE // 100  # 10 ms analysis frames
 SILENCE_DB = -45.0  # frame RMS below this (dBFS) counts as silence
-LEAD_MARGIN = int(0.02 * SAMPLE_RATE)  # keep 20 ms before the first sound: no clipped onset
+# Kept before the first loud frame: no clipped onset. Measured on first pieces (3 voices):
+# with 20 ms the first 14 ms (p50) stayed below -60 dBFS and the sound crossed -46 dBFS
+# 6 ms (p50, 20 ms max) after -60; every quiet millisecond here delays the first sound.
+LEAD_MARGIN = int(0.01 * SAMPLE_RATE)
 TAIL_MARGIN = int(0.15 * SAMPLE_RATE)  # keep 150 ms after: the pause between chunks
+FADE_IN = int(0.005 * SAMPLE_RATE)
+_RAMP = np.linspace(0.0, 1.0, FADE_IN, endpoint=False, dtype=np.float32)
 # A chunk cut mid-clause (no punctuation) must join the next one without an audible pause.
 JOIN_MARGIN = int(0.01 * SAMPLE_RATE)
 
@@ -30,4 +35,10 @@ def trim_silence(samples: AudioArray, *, joins_next: bool = False) -> AudioArray
     start = max(0, int(loud[0]) * FRAME - LEAD_MARGIN)
     tail = JOIN_MARGIN if joins_next else TAIL_MARGIN
     end = min(len(samples), (int(loud[-1]) + 1) * FRAME + tail)
-    return samples[start:end]
+    trimmed = samples[start:end]
+    if start > 0 and trimmed.size > FADE_IN:
+        # The frame test misses faint noise before a fricative: a cut there would start
+        # with a step (up to -37 dBFS measured); a 5 ms fade makes it a ramp.
+        trimmed = trimmed.copy()
+        trimmed[:FADE_IN] *= _RAMP
+    return trimmed
