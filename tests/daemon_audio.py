@@ -3,6 +3,8 @@ ever sounded at once."""
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from kokoro_mcp.engine.tone import ToneEngine
@@ -54,3 +56,30 @@ def seconds_per_tone(
 def overlapping(samples: pulse.Samples) -> bool:
     """Two tones at once sum above one tone's amplitude."""
     return bool(np.max(np.abs(samples), initial=0.0) > TONE_AMPLITUDE * 1.15)
+
+
+def chunks_of(engine: ToneEngine, text: str, speed: float = 1.0) -> list[np.ndarray]:
+    return [chunk.samples for chunk in engine.stream(text, "af_heart", speed)]
+
+
+def tones_of(engine: ToneEngine, texts: list[str], speed: float = 1.0) -> list[tuple[float, float]]:
+    """(tone, seconds) of every chunk of `texts` in order; the tones must be distinct."""
+    tones = [
+        (pulse.dominant_frequency(chunk), len(chunk) / pulse.SAMPLE_RATE)
+        for text in texts
+        for chunk in chunks_of(engine, text, speed)
+    ]
+    pitches = sorted(tone for tone, _ in tones)
+    assert all(b - a >= 20 for a, b in itertools.pairwise(pitches)), f"tones too close: {tones}"
+    return tones
+
+
+def heard_in_order(samples: np.ndarray, tones: list[tuple[float, float]]) -> bool:
+    """Each tone heard whole (its full length, 0.1 s either way), in this order, alone."""
+    heard = pulse.frequency_sequence(samples)
+    if len(heard) != len(tones) or overlapping(samples):
+        return False
+    if any(abs(got - want) >= 15 for got, (want, _) in zip(heard, tones, strict=True)):
+        return False
+    lengths = seconds_per_tone(samples, [tone for tone, _ in tones])
+    return all(abs(lengths[tone] - seconds) <= 0.1 for tone, seconds in tones)

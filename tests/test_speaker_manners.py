@@ -8,14 +8,13 @@ from __future__ import annotations
 import itertools
 import time
 
-import numpy as np
 import pytest
 
 from kokoro_mcp.engine.tone import ToneEngine
 from kokoro_mcp.errors import InvalidInputError
 from kokoro_mcp.speaker import Speaker
 from tests import pulse
-from tests.daemon_audio import distinct_texts, overlapping, seconds_per_tone
+from tests.daemon_audio import distinct_texts, heard_in_order, tones_of
 from tests.test_speaker import MakeSpeaker, make_speaker
 from tests.waiting import wait_until
 
@@ -27,33 +26,6 @@ WORDS = ("alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel
 # Two-word sentences with tones at least 30 Hz apart: with two words a chunk, a text made of
 # them has one distinct tone per chunk (a sentence).
 PHRASES = distinct_texts([f"{a} {b}." for a, b in itertools.permutations(WORDS, 2)], 9)
-
-
-def chunks_of(engine: ToneEngine, text: str) -> list[np.ndarray]:
-    return [chunk.samples for chunk in engine.stream(text, "af_heart")]
-
-
-def tones_of(engine: ToneEngine, texts: list[str]) -> list[tuple[float, float]]:
-    """(tone, seconds) of every chunk of `texts` in order; the tones must be distinct."""
-    tones = [
-        (pulse.dominant_frequency(chunk), len(chunk) / pulse.SAMPLE_RATE)
-        for text in texts
-        for chunk in chunks_of(engine, text)
-    ]
-    pitches = sorted(tone for tone, _ in tones)
-    assert all(b - a >= 20 for a, b in itertools.pairwise(pitches)), f"tones too close: {tones}"
-    return tones
-
-
-def heard_in_order(samples: np.ndarray, tones: list[tuple[float, float]]) -> bool:
-    """Each tone heard whole (its full length, 0.1 s either way), in this order, alone."""
-    heard = pulse.frequency_sequence(samples)
-    if len(heard) != len(tones) or overlapping(samples):
-        return False
-    if any(abs(got - want) >= 15 for got, (want, _) in zip(heard, tones, strict=True)):
-        return False
-    lengths = seconds_per_tone(samples, [tone for tone, _ in tones])
-    return all(abs(lengths[tone] - seconds) <= 0.1 for tone, seconds in tones)
 
 
 def test_high_cuts_in_where_a_sentence_ends_and_the_interrupted_speech_resumes(
