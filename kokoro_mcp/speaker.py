@@ -242,9 +242,10 @@ class Speaker:
                 ttl=ttl,
                 replace=replace,
             )
-            if priority == "low" and live:
+            busy = [u for u in live if not u.token.ended]  # not one that has just played out
+            if priority == "low" and busy:
                 self._next_id += 1
-                count = len(live)
+                count = len(busy)
                 self._drop_locked(
                     utterance,
                     f"low priority, and {count} other utterance{'s' if count != 1 else ''}"
