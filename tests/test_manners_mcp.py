@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import subprocess
 import time
 from typing import Any
 
@@ -17,7 +18,16 @@ from kokoro_mcp.engine.tone import ToneEngine
 from tests import pulse
 from tests.daemon_audio import distinct_texts, heard_in_order, tones_of
 from tests.daemon_helpers import DaemonHome, run_kk
-from tests.mcp_helpers import TONE, assert_plain_error, connect, error_text, structured
+from tests.mcp_helpers import (
+    PYTHON,
+    REPO,
+    TONE,
+    assert_plain_error,
+    connect,
+    error_text,
+    server_env,
+    structured,
+)
 from tests.waiting import wait_until
 
 pytestmark = [
@@ -231,19 +241,35 @@ def test_kk_say_priority_ttl_and_replace_through_a_real_daemon() -> None:
 
 
 @pytest.mark.parametrize(
-    ("flags", "message"),
+    ("command", "message"),
     [
         (["--priority", "urgent"], "kk: --priority must be 'low' or 'normal' or 'high'"),
         (["--ttl", "-1"], "kk: --ttl must be a number of seconds from 0.1 to 3600"),
         (["--ttl", "soon"], "kk: --ttl must be a number of seconds from 0.1 to 3600"),
         (["--replace", "k" * 65], "kk: --replace must be a key of 1 to 64 characters"),
+        (["-o", "x.wav", "--ttl", "5"], "kk: --priority, --ttl and --replace are for speech"),
+        (["--show-text", "--replace", "k"], "kk: --priority, --ttl and --replace are for"),
+        (["KOKORO", "say", "--ttl", "0"], "kokoro-mcp: --ttl must be a number of seconds from"),
+        (["KOKORO", "say", "--no-daemon", "--priority", "high"],
+         "kokoro-mcp: --priority, --ttl and --replace are for speech through the shared daemon"),
     ],
-)
-def test_kk_refuses_bad_manners_as_usage_errors_without_a_daemon(
-    flags: list[str], message: str
+)  # fmt: skip
+def test_bad_or_misplaced_manners_are_usage_errors_and_start_no_daemon(
+    command: list[str], message: str
 ) -> None:
     with DaemonHome() as home:
-        result = run_kk(home, *flags, "hello")
+        if command[0] == "KOKORO":  # the same flags on `kokoro-mcp say`
+            result = subprocess.run(
+                [PYTHON, "-m", "kokoro_mcp", *command[1:], "hello"],
+                env=server_env({**home.env(), **TONE}),
+                cwd=str(REPO),
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+        else:
+            result = run_kk(home, *command, "hello")
         assert result.returncode == 2, result
         assert result.stderr.startswith(message), result.stderr
         assert home.pid() is None and not home.socket.exists()
+        assert not (REPO / "x.wav").exists()

@@ -221,24 +221,12 @@ def _passthrough(options: dict[str, Any]) -> list[str]:
 
 
 def _manners(options: dict[str, Any]) -> dict[str, Any]:
-    """--priority/--ttl/--replace checked like the speak tool's arguments (only those given)."""
-    from kokoro_mcp.arguments import PRIORITY, REPLACE, TTL
+    from kokoro_mcp.client.say import manners_from
 
-    manners: dict[str, Any] = {}
-    for argument in (PRIORITY, TTL, REPLACE):
-        if argument.name not in options:
-            continue
-        value = options[argument.name]
-        if argument is TTL:
-            try:
-                value = float(value)
-            except ValueError:
-                raise UsageError(f"--ttl must be {TTL.accepts}, got {value!r}") from None
-        try:
-            manners[argument.name] = argument.check(value)
-        except KokoroError as error:
-            raise UsageError(f"--{error}") from None
-    return manners
+    try:
+        return manners_from(options)
+    except KokoroError as error:
+        raise UsageError(str(error)) from None
 
 
 def _settings(options: dict[str, Any]) -> Any:

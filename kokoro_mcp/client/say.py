@@ -23,6 +23,10 @@ from kokoro_mcp.errors import InvalidInputError, KokoroError
 from kokoro_mcp.ipc.connection import Connection
 
 READ_BYTES = 65536
+NOT_LOCAL = (
+    "--priority, --ttl and --replace are for speech through the shared daemon, not for"
+    " --no-daemon, --output or --show-text; leave them out"
+)
 READ_ALL_LIMIT = 1 << 20  # the daemon takes at most 20,000 characters anyway
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -144,6 +148,30 @@ class _Speech:
                 self.connection.send("cancel", target=request_id)
             except KokoroError:
                 return
+
+
+def manners_from(options: dict[str, Any]) -> dict[str, Any]:
+    """--priority/--ttl/--replace checked like the speak tool's arguments (only those given);
+    InvalidInputError naming the flag otherwise."""
+    from kokoro_mcp.arguments import PRIORITY, REPLACE, TTL
+
+    manners: dict[str, Any] = {}
+    for argument in (PRIORITY, TTL, REPLACE):
+        value = options.get(argument.name)
+        if value is None:
+            continue
+        if argument is TTL and isinstance(value, str):
+            try:
+                value = float(value)
+            except ValueError:
+                raise InvalidInputError(f"--ttl must be {TTL.accepts}, got {value!r}") from None
+        try:
+            manners[argument.name] = argument.check(value)
+        except InvalidInputError as error:
+            raise InvalidInputError(f"--{error}") from None
+    if manners and (options.get("output") is not None or options.get("show_text")):
+        raise InvalidInputError(NOT_LOCAL)
+    return manners
 
 
 def _read_all_stdin() -> str:
