@@ -138,7 +138,7 @@ TEXT = Argument(
     "text",
     "string",
     "What to say: one to three plain sentences, no markdown or code.",
-    'a string: the words to say, e.g. "Build finished."',
+    'the words to say as a string, e.g. "Build finished."',
     required=True,
 )
 VOICE = Argument(

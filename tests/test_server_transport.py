@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from kokoro_mcp.server.transport import replace_lone_surrogates
+from kokoro_mcp.server.jsonrpc import replace_lone_surrogates
 from tests.mcp_helpers import TONE, RawServer
 
 # Raw stdio against a server process: whole processes, so the group is `slow`.

@@ -86,9 +86,17 @@ class DaemonListener:
 
     async def broadcast_closing(self, reason: str) -> None:
         """Tell every client the daemon is leaving on purpose (they relaunch, not fail)."""
+        await self._broadcast({"event": "closing", "reason": reason})
+
+    async def broadcast_install_step(self, step: str) -> None:
+        """Tell every client what a first run's model install is doing (MCP proxies pass it on
+        as a log message, `kk` prints it): the first speech waits for it."""
+        await self._broadcast(install_event(step))
+
+    async def _broadcast(self, event: Message) -> None:
         for send in list(self._senders.values()):
             with anyio.move_on_after(0.2):
-                await send({"event": "closing", "reason": reason})
+                await send(event)
 
     # -- one connection ----------------------------------------------------------------------
 
@@ -122,6 +130,9 @@ class DaemonListener:
             self.sessions[session_id] = session
             self._senders[session_id] = send
             logger.info("client %s (%s) connected", session.client, session.kind)
+            step = self.service.host.install_step
+            if step is not None:  # arrived in the middle of a first run's install
+                await send(install_event(step))
             async with anyio.create_task_group() as group:
                 await self._serve(session, reader, send, group)
                 # The client is gone or done: speech it asked for plays out.
@@ -315,6 +326,15 @@ class DaemonListener:
 
 
 # -- argument checks (the socket is an edge: nothing is trusted) ---------------------------------
+
+
+def install_event(step: str) -> Message:
+    return {
+        "event": "log",
+        "level": "info",
+        "message": f"First run: setting up the voice model ({step}); speech starts once it is"
+        " ready.",
+    }
 
 
 def _valid_id(value: Any) -> bool:
