@@ -196,6 +196,7 @@ class Speaker:
         priority: Priority = "normal",
         ttl: float | None = None,
         replace: str | None = None,
+        asked_at: float | None = None,
     ) -> Utterance:
         """Queue `text` for speaking and return its handle at once.
 
@@ -209,9 +210,10 @@ class Speaker:
         in where the sentence sounding now ends; that utterance resumes afterwards.
         `priority="low"` is dropped (state "dropped", `reason` says why) if anything is
         playing or queued, and then changes nothing else. `ttl`: dropped unless it starts
-        within that many seconds. `replace`: older utterances with the same key (anyone's)
-        are dropped if queued and end with their current sentence if sounding; this one
-        takes the earliest one's place in line.
+        within that many seconds of `asked_at` (the request's `time.monotonic()`, default
+        now: a caller that waited for the model passes when it was asked). `replace`: older
+        utterances with the same key (anyone's) are dropped if queued and end with their
+        current sentence if sounding; this one takes the earliest one's place in line.
         Raises InvalidInputError / QueueFullError / ModelError with a message that says what
         to change.
         """
@@ -241,6 +243,7 @@ class Speaker:
                 priority=priority,
                 ttl=ttl,
                 replace=replace,
+                asked_at=asked_at,
             )
             busy = [u for u in live if not u.token.ended]  # not one that has just played out
             if priority == "low" and busy:
@@ -288,8 +291,8 @@ class Speaker:
         return the queue position it takes over (None: its own rank decides)."""
         place: int | None = None
         for old in self._live_locked():
-            if old.replace != utterance.replace:
-                continue
+            if old.replace != utterance.replace or old.closing_reason is not None:
+                continue  # another key, or already ending with its sentence
             why = f"replaced by utterance {utterance.id} (replace key {old.replace!r})"
             utterance.rank = min(utterance.rank, old.rank)
             if old in self._queue:

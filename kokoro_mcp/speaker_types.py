@@ -130,6 +130,7 @@ class Utterance:
         priority: Priority = "normal",
         ttl: float | None = None,
         replace: str | None = None,
+        asked_at: float | None = None,
     ) -> None:
         self.id = id
         self.owner = owner  # whose `interrupt` may replace it
@@ -143,7 +144,8 @@ class Utterance:
         self.created_at = time.monotonic()
         self.priority: Priority = priority
         self.ttl = ttl
-        self.deadline = math.inf if ttl is None else self.created_at + ttl
+        since = self.created_at if asked_at is None else asked_at
+        self.deadline = math.inf if ttl is None else since + ttl
         self.replace = replace  # the topic key a newer announcement may replace it by
         # Queue rank: high, then interrupt, then queue (a replacement inherits a better one).
         self.rank = 0 if priority == "high" else (1 if mode == "interrupt" else 2)

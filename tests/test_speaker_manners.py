@@ -151,24 +151,42 @@ def test_replace_ends_a_playing_announcement_with_its_current_sentence(
 ) -> None:
     engine = ToneEngine(seconds_per_word=0.25, words_per_chunk=2)
     speaker = make_speaker(engine)
-    old_text, new_text = " ".join(PHRASES[:5]), PHRASES[5]
+    old_text, new_text, newest_text = " ".join(PHRASES[:5]), PHRASES[5], PHRASES[6]
     with pulse.Capture() as cap:
         old = speaker.speak(old_text, owner="ci-1", replace="tests")
         assert wait_until(lambda: old.chunks_played >= 1, 5) is not None
         new = speaker.speak(new_text, mode="queue", owner="ci-2", replace="tests")
+        # While the old one ends its sentence, a newer one replaces the new one, not it again.
+        newest = speaker.speak(newest_text, mode="queue", owner="ci-1", replace="tests")
         assert old.wait(2), "the old one did not end with its sentence"
-        assert old.state == "stopped" and old.reason is not None
-        assert old.reason.startswith("cut at the end of a sentence: replaced by utterance")
-        assert new.wait(10) and new.state == "done"
+        assert old.state == "stopped" and old.reason == (
+            f"cut at the end of a sentence: replaced by utterance {new.id} (replace key 'tests')"
+        )
+        assert new.state == "dropped" and new.chunks_played == 0
+        assert newest.wait(10) and newest.state == "done"
         cap.wait_played_out()
     parts = tones_of(engine, [old_text])
     whole = [
         k
         for k in range(1, len(parts))
-        if heard_in_order(cap.samples, [*parts[:k], *tones_of(engine, [new_text])])
+        if heard_in_order(cap.samples, [*parts[:k], *tones_of(engine, [newest_text])])
     ]
-    assert whole, "not heard as whole chunks of the old one, then the new one"
-    assert speaker.status().recent_drops[-1].id == old.id
+    assert whole, "not heard as whole chunks of the old one, then the newest one"
+    assert [drop.id for drop in speaker.status().recent_drops] == [old.id, new.id]
+
+
+def test_ttl_counts_from_the_request_including_a_wait_for_the_model(
+    make_speaker: MakeSpeaker,
+) -> None:
+    speaker = make_speaker()
+    with pulse.Capture() as cap:
+        late = speaker.speak(PHRASES[0], ttl=0.5, asked_at=time.monotonic() - 1.0)
+        assert late.wait(2) and late.state == "dropped", late
+        assert late.reason == "its time to live (0.5 s) ran out before it could start"
+        in_time = speaker.speak(PHRASES[1], ttl=5, asked_at=time.monotonic() - 1.0)
+        assert in_time.wait(5) and in_time.state == "done"
+        cap.wait_played_out()
+    assert heard_in_order(cap.samples, tones_of(ToneEngine(), [PHRASES[1]]))
 
 
 @pytest.mark.parametrize(

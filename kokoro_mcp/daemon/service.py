@@ -100,7 +100,7 @@ class SpeechService:
         task stops the speech). A dropped utterance (low priority while busy, ttl, replace)
         answers with state "dropped" and the reason. Raises KokoroError with a message that
         says what to change."""
-        self.last_request = time.monotonic()
+        asked_at = self.last_request = time.monotonic()
         check_text(text)
         check_manners(priority, ttl, replace)
         stops = self._stops
@@ -126,6 +126,7 @@ class SpeechService:
             priority=priority,
             ttl=ttl,
             replace=replace,
+            asked_at=asked_at,  # the ttl includes any wait for the model
         )
         if utterance.state == "dropped":
             return _speak_result(utterance, "dropped")
