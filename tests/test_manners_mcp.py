@@ -273,3 +273,38 @@ def test_bad_or_misplaced_manners_are_usage_errors_and_start_no_daemon(
         assert result.stderr.startswith(message), result.stderr
         assert home.pid() is None and not home.socket.exists()
         assert not (REPO / "x.wav").exists()
+
+
+def test_the_in_process_server_passes_manners_through_too() -> None:
+    """--no-daemon: the LocalBackend hands priority, ttl and replace to its own Speaker."""
+    reply, note, news = LONG_SENTENCES[0], SHORT[0], SHORT[1]
+
+    async def main() -> dict[str, Any]:
+        async with connect({**TONE, "KOKORO_MCP_DAEMON": "0"}) as session:
+            await _until_idle(session, 60)
+            await session.call_tool("speak", {"text": reply})
+            results = {
+                "low": structured(
+                    await session.call_tool("speak", {"text": note, "priority": "low"})
+                ),
+                "news": structured(
+                    await session.call_tool(
+                        "speak", {"text": news, "mode": "queue", "ttl": 30, "replace": "k"}
+                    )
+                ),
+                "status": structured(await session.call_tool("status", {})),
+            }
+            await _until_idle(session)
+            return results
+
+    results = anyio.run(main)
+    assert results["low"]["state"] == "dropped", results["low"]
+    assert results["low"]["reason"] == "low priority, and 1 other utterance was playing or queued"
+    news_result = results["news"]
+    assert (news_result["state"], news_result["ttl"], news_result["replace"]) == (
+        "accepted", 30.0, "k"
+    )  # fmt: skip
+    queued = results["status"]["queued"]
+    assert [(q["id"], q["replace"]) for q in queued] == [(news_result["id"], "k")]
+    assert queued[0]["ttl_left"] is not None and 20 < queued[0]["ttl_left"] <= 30
+    assert [d["id"] for d in results["status"]["recent_drops"]] == [results["low"]["id"]]
