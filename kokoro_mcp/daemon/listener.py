@@ -136,6 +136,13 @@ class DaemonListener:
             async with anyio.create_task_group() as group:
                 await self._serve(session, reader, send, group)
                 # The client is gone or done: speech it asked for plays out.
+        except Exception as error:
+            # The listener's task group would end the whole daemon: one connection's failure
+            # costs that connection only, and its client is told.
+            logger.exception("connection %d failed", session_id)
+            await send(failure(None, KokoroError(
+                f"internal error ({type(error).__name__}); see the daemon log"
+            )))  # fmt: skip
         finally:
             self.sessions.pop(session_id, None)
             self._senders.pop(session_id, None)

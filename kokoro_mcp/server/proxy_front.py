@@ -19,7 +19,7 @@ import json
 import logging
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import anyio
@@ -66,6 +66,8 @@ CAPABILITIES = {
 }
 
 RequestId = str | int
+# Methods whose answer waits on the daemon: each runs as its own task.
+WAITING_METHODS = frozenset({"tools/call", "resources/read"})
 
 
 class RpcError(Exception):
@@ -177,8 +179,8 @@ class ProxyFront:
         if method == "initialize":
             self._answer(request_id, lambda: self._initialize(params))
             return
-        handlers = self._handlers()
-        if method not in handlers:
+        answers = self._answers()
+        if method not in answers and method not in WAITING_METHODS:
             self._error(request_id, METHOD_NOT_FOUND, "Method not found", method)
             return
         if not self._initialized and method not in EXEMPT_BEFORE_INITIALIZE:
@@ -195,21 +197,19 @@ class ProxyFront:
         elif method == "resources/read":
             group.start_soon(self._read_resource, request_id, params)
         else:
-            self._answer(request_id, handlers[method])
+            self._answer(request_id, answers[method])
 
-    def _handlers(self) -> dict[str, Any]:
-        """Methods answered, each (for the synchronous ones) with its result."""
+    def _answers(self) -> dict[str, Callable[[], dict[str, Any]]]:
+        """The methods answered at once, each with what produces its result."""
         return {
             "ping": dict,
             "tools/list": lambda: {"tools": tool_listing(self.tools.settings)},
-            "tools/call": None,
             "resources/list": lambda: {"resources": resource_listing()},
             "resources/templates/list": lambda: {"resourceTemplates": []},
-            "resources/read": None,
             "prompts/list": lambda: {"prompts": []},
         }
 
-    def _answer(self, request_id: RequestId, produce: Any) -> None:
+    def _answer(self, request_id: RequestId, produce: Callable[[], dict[str, Any]]) -> None:
         try:
             result = produce()
         except RpcError as error:
