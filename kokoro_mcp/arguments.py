@@ -80,10 +80,11 @@ class Argument:
         if self.kind == "boolean":
             return isinstance(value, bool)
         if self.kind == "number":
+            # An int is compared as an int: math.isfinite(10**400) raises OverflowError.
             return (
                 isinstance(value, (int, float))
                 and not isinstance(value, bool)
-                and math.isfinite(value)
+                and (isinstance(value, int) or math.isfinite(value))
                 and (self.minimum is None or value >= self.minimum)
                 and (self.maximum is None or value <= self.maximum)
             )
