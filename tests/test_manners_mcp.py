@@ -207,7 +207,8 @@ def test_bad_manners_get_one_plain_sentence_each() -> None:
 
 def test_kk_say_priority_ttl_and_replace_through_a_real_daemon() -> None:
     reply = " ".join(LONG_SENTENCES[:2])  # 3.2 s
-    urgent, stale, old_news, new_news = SHORT[:4]
+    urgent, stale, old_news = SHORT[:3]
+    new_news = f"{SHORT[3]} {SHORT[4]}"  # piped: two sentences, one announcement
     with DaemonHome() as home, pulse.Capture() as capture:
         started = run_kk(home, "-n", reply)
         assert started.returncode == 0, started.stderr
@@ -215,9 +216,12 @@ def test_kk_say_priority_ttl_and_replace_through_a_real_daemon() -> None:
         low = run_kk(home, "-n", "--priority", "low", "-m", "queue", "a quiet note")
         assert low.returncode == 0, low.stderr
         assert "kk: not spoken: low priority" in low.stderr, low.stderr
-        for text in (old_news, new_news):
-            queued = run_kk(home, "-n", "-m", "queue", "--replace=build", text)
-            assert queued.returncode == 0 and not queued.stderr.strip(), queued.stderr
+        queued = run_kk(home, "-n", "-m", "queue", "--replace=build", old_news)
+        assert queued.returncode == 0 and not queued.stderr.strip(), queued.stderr
+        # From a pipe, with a key: one announcement (sent sentence by sentence, the second
+        # sentence would have replaced the first).
+        piped = run_kk(home, "-n", "-m", "queue", "--replace=build", input=new_news + "\n")
+        assert piped.returncode == 0 and not piped.stderr.strip(), piped.stderr
         high = run_kk(home, "-n", "-m", "queue", "--priority", "high", urgent)
         assert high.returncode == 0, high.stderr
         expired = run_kk(home, "-m", "queue", "--ttl", "0.5", stale)  # waits: told it was dropped
