@@ -14,7 +14,7 @@ from kokoro_mcp.engine.tone import ToneEngine
 from kokoro_mcp.errors import InvalidInputError
 from kokoro_mcp.speaker import Speaker
 from tests import pulse
-from tests.daemon_audio import distinct_texts, heard_in_order, tones_of
+from tests.daemon_audio import chunks_of, distinct_texts, heard_in_order, tones_of
 from tests.test_speaker import MakeSpeaker, make_speaker
 from tests.waiting import wait_until
 
@@ -149,12 +149,15 @@ def test_replace_keeps_only_the_latest_queued_announcement(make_speaker: MakeSpe
 def test_replace_ends_a_playing_announcement_with_its_current_sentence(
     make_speaker: MakeSpeaker,
 ) -> None:
-    engine = ToneEngine(seconds_per_word=0.25, words_per_chunk=2)
+    # 12,004 frames a chunk: not a multiple of any callback size, so a chunk ends inside a
+    # callback, which would go straight on into the next chunk if it did not stop there.
+    engine = ToneEngine(seconds_per_word=0.2501, words_per_chunk=2)
     speaker = make_speaker(engine)
     old_text, new_text, newest_text = " ".join(PHRASES[:5]), PHRASES[5], PHRASES[6]
     with pulse.Capture() as cap:
         old = speaker.speak(old_text, owner="ci-1", replace="tests")
-        assert wait_until(lambda: old.chunks_played >= 1, 5) is not None
+        # A fifth of the way into its second chunk (0.5 s each): a chunk is sounding.
+        assert wait_until(lambda: old.seconds_played >= 0.6, 5) is not None
         new = speaker.speak(new_text, mode="queue", owner="ci-2", replace="tests")
         # While the old one ends its sentence, a newer one replaces the new one, not it again.
         newest = speaker.speak(newest_text, mode="queue", owner="ci-1", replace="tests")
@@ -172,6 +175,9 @@ def test_replace_ends_a_playing_announcement_with_its_current_sentence(
         if heard_in_order(cap.samples, [*parts[:k], *tones_of(engine, [newest_text])])
     ]
     assert whole, "not heard as whole chunks of the old one, then the newest one"
+    # The callback's own count: whole chunks of the old one and not a sample of the next.
+    ends = list(itertools.accumulate(len(chunk) for chunk in chunks_of(engine, old_text)))
+    assert old.token.frames_played in ends[:-1], (old.token.frames_played, ends)
     assert [drop.id for drop in speaker.status().recent_drops] == [old.id, new.id]
 
 
