@@ -33,7 +33,7 @@ def test_high_cuts_in_where_a_sentence_ends_and_the_interrupted_speech_resumes(
 ) -> None:
     # Synthesis slower than a chunk's own length would be a wait of seconds for a high
     # announcement queued behind a long reply; it is synthesized between the reply's chunks.
-    engine = ToneEngine(seconds_per_word=0.25, words_per_chunk=2, latency=0.15)
+    engine = ToneEngine(seconds_per_word=0.25, words_per_chunk=2, latency=0.4)
     speaker = make_speaker(engine)
     reply_text = " ".join(PHRASES[:6])  # six chunks, 3 s
     first_high, second_high, normal = PHRASES[6:9]
@@ -63,7 +63,9 @@ def test_high_cuts_in_where_a_sentence_ends_and_the_interrupted_speech_resumes(
     ]
     assert cut_in, f"heard {pulse.frequency_sequence(cap.samples)}; reply {parts}, highs {highs}"
     assert high1.time_to_first_audio is not None
-    # Without suspending the reply's synthesis the high one would wait for all of it (~2 s).
+    # 0.4 s to synthesize each 0.5 s chunk: the reply's synthesis ends ~2.4 s after it began,
+    # so without suspending it the high one would start ~2 s after it was asked for; with
+    # it, after at most one chunk's synthesis, its own, and the rest of the sounding chunk.
     assert high1.time_to_first_audio < 1.6, high1.time_to_first_audio
 
 
