@@ -80,13 +80,16 @@ class Argument:
         if self.kind == "boolean":
             return isinstance(value, bool)
         if self.kind == "number":
-            # An int is compared as an int: math.isfinite(10**400) raises OverflowError.
+            if not isinstance(value, (int, float)) or isinstance(value, bool):
+                return False
+            try:
+                number = float(value)  # an integer of 400 digits does not fit
+            except OverflowError:
+                return False
             return (
-                isinstance(value, (int, float))
-                and not isinstance(value, bool)
-                and (isinstance(value, int) or math.isfinite(value))
-                and (self.minimum is None or value >= self.minimum)
-                and (self.maximum is None or value <= self.maximum)
+                math.isfinite(number)
+                and (self.minimum is None or number >= self.minimum)
+                and (self.maximum is None or number <= self.maximum)
             )
         if not isinstance(value, str):
             return False

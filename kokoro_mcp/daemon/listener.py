@@ -267,7 +267,8 @@ class DaemonListener:
         if op == "voices":
             return (await self.service.voices(session.defaults.voice)).model_dump(mode="json")
         if op == "cancel":
-            scope = session.scopes.get(message.get("target"))
+            target = message.get("target")
+            scope = session.scopes.get(target) if _valid_id(target) else None
             if scope is not None:
                 scope.cancel()
             return {"cancelled": scope is not None}
