@@ -16,7 +16,7 @@ from mcp import ClientSession
 
 from kokoro_mcp.engine.tone import ToneEngine
 from tests import pulse
-from tests.daemon_audio import distinct_texts, heard_in_order, tones_of
+from tests.daemon_audio import describe_heard, distinct_texts, heard_in_order, tones_of
 from tests.daemon_helpers import DaemonHome, run_kk
 from tests.mcp_helpers import (
     PYTHON,
@@ -118,7 +118,7 @@ def test_priorities_through_mcp_clients_high_cuts_in_between_sentences_low_waits
         k for k in range(1, len(parts)) if heard_in_order(samples, [*parts[:k], *high, *parts[k:],
                                                                      *rest])
     ]  # fmt: skip
-    assert cut_in, f"heard {pulse.frequency_sequence(samples)}; wanted {parts} {high} {rest}"
+    assert cut_in, describe_heard(samples, [*parts, *high, *rest])
 
 
 def test_ttl_and_replace_through_mcp_clients_only_the_latest_is_heard_and_status_says_why() -> None:
@@ -174,7 +174,7 @@ def test_ttl_and_replace_through_mcp_clients_only_the_latest_is_heard_and_status
     assert drops[stale["id"]]["reason"] == stale["reason"]
     assert drops[stale["id"]]["client"] == "waiter"
     wanted = tones_of(ENGINE, [reply, news[2]])
-    assert heard_in_order(samples, wanted), f"heard {pulse.frequency_sequence(samples)}"
+    assert heard_in_order(samples, wanted), describe_heard(samples, wanted)
 
 
 BAD_MANNERS: list[tuple[dict[str, Any], tuple[str, ...]]] = [
@@ -241,7 +241,7 @@ def test_kk_say_priority_ttl_and_replace_through_a_real_daemon() -> None:
         k for k in range(1, len(parts)) if heard_in_order(samples, [*parts[:k], *high, *parts[k:],
                                                                      *last])
     ]  # fmt: skip
-    assert cut_in, f"heard {pulse.frequency_sequence(samples)}; wanted {parts} {high} {last}"
+    assert cut_in, describe_heard(samples, [*parts, *high, *last])
 
 
 @pytest.mark.parametrize(
