@@ -212,7 +212,8 @@ def test_kk_say_priority_ttl_and_replace_through_a_real_daemon() -> None:
     with DaemonHome() as home, pulse.Capture() as capture:
         started = run_kk(home, "-n", reply)
         assert started.returncode == 0, started.stderr
-        assert wait_until(lambda: pulse.first_sound(capture.samples) is not None, 30) is not None
+        heard = wait_until(lambda: pulse.first_sound(capture.samples) is not None, 30)
+        assert heard is not None, f"nothing heard; daemon log:\n{home.log()[-3000:]}"
         low = run_kk(home, "-n", "--priority", "low", "-m", "queue", "a quiet note")
         assert low.returncode == 0, low.stderr
         assert "kk: not spoken: low priority" in low.stderr, low.stderr
