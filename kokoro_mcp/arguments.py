@@ -16,9 +16,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from kokoro_mcp.config import CODE_BLOCK_CHOICES, MODES
+from kokoro_mcp.config import CODE_BLOCK_CHOICES, MODES, PRIORITIES
 from kokoro_mcp.errors import InvalidInputError
-from kokoro_mcp.limits import MAX_SPEED, MIN_SPEED
+from kokoro_mcp.limits import (
+    MAX_REPLACE_KEY_CHARS,
+    MAX_SPEED,
+    MAX_TTL_SECONDS,
+    MIN_SPEED,
+    MIN_TTL_SECONDS,
+)
 
 Kind = Literal["string", "number", "boolean"]
 
@@ -38,6 +44,7 @@ class Argument:
     minimum: float | None = None
     maximum: float | None = None
     max_length: int | None = None
+    min_length: int | None = None  # of the text without surrounding spaces
     default: Any = None
 
     def schema(self) -> dict[str, Any]:
@@ -49,6 +56,8 @@ class Argument:
             own["minimum"] = self.minimum
         if self.maximum is not None:
             own["maximum"] = self.maximum
+        if self.min_length is not None:
+            own["minLength"] = self.min_length
         if self.max_length is not None:
             own["maxLength"] = self.max_length
         own["type"] = self.kind
@@ -85,6 +94,8 @@ class Argument:
         if not isinstance(value, str):
             return False
         if self.choices and value not in self.choices:
+            return False
+        if self.min_length is not None and len(value.strip()) < self.min_length:
             return False
         return self.max_length is None or len(value) <= self.max_length
 
@@ -166,6 +177,35 @@ WAIT = Argument(
     nullable=False,
     default=False,
 )
+PRIORITY = Argument(
+    "priority",
+    "string",
+    "normal (default): wait your turn. high: urgent; plays before all waiting speech, cutting"
+    " in where the sentence playing now ends (that speech continues afterwards). low: only if"
+    " nothing else is playing or queued, else dropped (the result says so).",
+    " or ".join(repr(choice) for choice in PRIORITIES),
+    choices=PRIORITIES,
+    default="normal",
+)
+TTL = Argument(
+    "ttl",
+    "number",
+    "Seconds this may wait to start; if it cannot start in time it is dropped (the result"
+    " with wait=true, and status, say so). Omit to wait as long as it takes.",
+    f"a number of seconds from {MIN_TTL_SECONDS:g} to {MAX_TTL_SECONDS:g}",
+    minimum=MIN_TTL_SECONDS,
+    maximum=MAX_TTL_SECONDS,
+)
+REPLACE = Argument(
+    "replace",
+    "string",
+    'A short key naming the topic, e.g. "build:my-app": a newer speak with the same key'
+    " replaces this one if it is still queued, or ends it after its current sentence if it"
+    " is playing, so only the latest news is heard.",
+    f'a key of 1 to {MAX_REPLACE_KEY_CHARS} characters, e.g. "build:my-app"',
+    min_length=1,
+    max_length=MAX_REPLACE_KEY_CHARS,
+)
 # Not an MCP argument: `kk say --code-blocks` sends it over the daemon's socket.
 CODE_BLOCKS = Argument(
     "code_blocks",
@@ -175,7 +215,7 @@ CODE_BLOCKS = Argument(
     choices=CODE_BLOCK_CHOICES,
 )
 
-SPEAK = (TEXT, VOICE, SPEED, MODE, WAIT)
+SPEAK = (TEXT, VOICE, SPEED, MODE, WAIT, PRIORITY, TTL, REPLACE)
 
 # Every MCP tool's arguments, in the order clients list them.
 TOOL_ARGUMENTS: dict[str, tuple[Argument, ...]] = {

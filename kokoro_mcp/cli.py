@@ -111,6 +111,11 @@ def build_parser() -> argparse.ArgumentParser:
     say.add_argument(
         "-n", "--no-wait", action="store_true", help="return once the daemon has the text"
     )
+    say.add_argument(
+        "--priority", help="low (dropped if anything is speaking), normal, or high (next)"
+    )
+    say.add_argument("--ttl", help="seconds it may wait to start before it is dropped")
+    say.add_argument("--replace", help="a key: replaces queued speech with the same key")
 
     daemon = commands.add_parser(
         DAEMON, help="run the shared speech daemon in the foreground (clients start it)"
@@ -208,9 +213,17 @@ def _dispatch(args: argparse.Namespace) -> int:
         return control.act(verb)
     if command == "say":
         if settings.daemon and args.output is None and not args.show_text:
-            from kokoro_mcp.client.say import say
+            from kokoro_mcp.client.say import manners_from, say
 
-            return say(settings, args.text or [], {"no_wait": args.no_wait})
+            try:
+                manners = manners_from(_manner_flags(args))
+            except KokoroError as error:
+                raise UsageError(str(error)) from None
+            return say(settings, args.text or [], {"no_wait": args.no_wait}, manners=manners)
+        if any(value is not None for value in _manner_flags(args).values()):
+            from kokoro_mcp.client.say import NOT_LOCAL
+
+            raise UsageError(NOT_LOCAL)
         from kokoro_mcp.say import run_say
 
         text = " ".join(args.text) if args.text else None
@@ -245,6 +258,10 @@ def _dispatch(args: argparse.Namespace) -> int:
             return model_commands.path(settings)
         raise UsageError("model needs a subcommand: install, verify or path")
     raise UsageError(f"unknown command {command!r}")
+
+
+def _manner_flags(args: argparse.Namespace) -> dict[str, Any]:
+    return {"priority": args.priority, "ttl": args.ttl, "replace": args.replace}
 
 
 def _run_hook() -> int:

@@ -35,6 +35,8 @@ EngineName = Literal["auto", "onnx", "mlx", "tone"]
 Mode = Literal["interrupt", "queue"]
 CodeBlocks = Literal["placeholder", "skip"]
 MODES: tuple[Mode, ...] = ("interrupt", "queue")
+Priority = Literal["low", "normal", "high"]
+PRIORITIES: tuple[Priority, ...] = ("low", "normal", "high")
 # "tone" plays a beep per chunk instead of speech: checks audio set-up without the model.
 ENGINES: tuple[EngineName, ...] = ("auto", "onnx", "mlx", "tone")
 CODE_BLOCK_CHOICES: tuple[CodeBlocks, ...] = ("placeholder", "skip")

@@ -7,6 +7,10 @@ from kokoro_mcp.errors import InvalidInputError
 MAX_TEXT_CHARS = 20_000  # ~20 minutes of speech; more than that is a document, not speech
 MIN_SPEED = 0.5
 MAX_SPEED = 2.0
+# An announcement's time to live: long enough for any queue, short enough to mean "stale".
+MIN_TTL_SECONDS = 0.1
+MAX_TTL_SECONDS = 3600.0
+MAX_REPLACE_KEY_CHARS = 64  # a `replace` key names a topic ("build:my-app"), not a message
 # Seconds PortAudio keeps queued: sets start and stop latency at the sink (~60 ms at 0.05,
 # ~30 ms at 0.025). 0.05 s gave no underflow here at load average 5-7. 0.025 s held during
 # speech with three busy loops on the 2 cores, but alsa-lib reported underruns while the stream

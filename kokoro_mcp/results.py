@@ -10,7 +10,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-SpeakState = Literal["accepted", "finished", "stopped"]
+SpeakState = Literal["accepted", "finished", "stopped", "dropped"]
+Priority = Literal["low", "normal", "high"]
 PlayerState = Literal["idle", "loading", "playing", "paused", "error"]
 
 
@@ -19,7 +20,9 @@ class SpeakResult(BaseModel):
 
     state: SpeakState = Field(
         description="accepted: queued or playing (wait=false); finished: playback ended;"
-        " stopped: ended early by stop, cancellation or newer speech"
+        " stopped: ended early by stop, cancellation or newer speech; dropped: never played"
+        " (low priority while other speech played, ttl ran out, or replaced by a newer one"
+        " with the same replace key; `reason` says which)"
     )
     id: int | None = Field(description="utterance id (null if stopped before it was queued)")
     voice: str
@@ -32,6 +35,12 @@ class SpeakResult(BaseModel):
     chunks_played: int | None = Field(default=None, description="audio chunks played")
     time_to_first_audio: float | None = Field(
         default=None, description="seconds from the request to the first audio, when known"
+    )
+    priority: Priority = "normal"
+    ttl: float | None = Field(default=None, description="seconds it had to start (null: no limit)")
+    replace: str | None = Field(default=None, description="its replace key, if any")
+    reason: str | None = Field(
+        default=None, description="why it was dropped or stopped early, when not by stop"
     )
 
 
@@ -89,6 +98,27 @@ class CurrentSpeech(BaseModel):
     seconds_played: float
     seconds_synthesized: float
     done_synthesizing: bool
+    priority: Priority = "normal"
+    replace: str | None = Field(default=None, description="its replace key, if any")
+
+
+class QueuedSpeech(BaseModel):
+    id: int
+    client: str
+    text: str = Field(description="start of the text")
+    priority: Priority = "normal"
+    replace: str | None = Field(default=None, description="its replace key, if any")
+    ttl_left: float | None = Field(
+        default=None, description="seconds left for it to start before it is dropped"
+    )
+
+
+class DroppedSpeech(BaseModel):
+    id: int
+    client: str
+    text: str = Field(description="start of the text")
+    reason: str
+    seconds_ago: float
 
 
 class ClientQueue(BaseModel):
@@ -142,6 +172,14 @@ class StatusResult(BaseModel):
     last_failure: str | None = Field(
         default=None,
         description="the latest utterance that failed while being synthesized, and why",
+    )
+    queued: list[QueuedSpeech] = Field(
+        default_factory=list, description="speech waiting behind the current one, in play order"
+    )
+    recent_drops: list[DroppedSpeech] = Field(
+        default_factory=list,
+        description="recent speech that was dropped or cut short by priority, ttl or replace,"
+        " oldest first",
     )
 
 

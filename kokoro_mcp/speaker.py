@@ -7,6 +7,14 @@ Player (its audio thread owns the output stream). Nothing here knows about MCP.
 Generations: `speak(mode="interrupt")` and `stop()` bump the generation and cancel every live
 utterance's PlaybackToken; the buffer skips chunks of cancelled or older tokens and the
 synthesis thread checks the same before pushing, so no stale chunk is ever played.
+
+Manners (`priority`, `ttl`, `replace`): a high-priority utterance is synthesized before
+anything else (the synthesis of a long normal one is suspended between chunks) and played in
+the buffer's urgent lane, which cuts in where the sentence sounding now ends; the interrupted
+utterance goes on with its next sentence afterwards. A low one is dropped when anything is
+live. An utterance with a time to live is dropped if its first sample cannot be played by its
+deadline (the callback itself refuses to start it late). A `replace` key drops older queued
+utterances with that key; one already sounding ends with its current sentence.
 """
 
 from __future__ import annotations
@@ -37,11 +45,16 @@ from kokoro_mcp.limits import DEFAULT_AUDIO_LATENCY
 from kokoro_mcp.speaker_types import (
     LOCAL_OWNER,
     MODES,
+    RECENT_DROPS,
+    DropInfo,
     Mode,
+    Priority,
     SpeakerStatus,
     State,
     Utterance,
     UtteranceInfo,
+    check_manners,
+    preview,
 )
 from kokoro_mcp.text.markdown import CodeBlockMode
 
@@ -58,6 +71,9 @@ __all__ = [
 MAX_AHEAD_SECONDS = 15.0  # synthesized-but-unplayed audio the synthesis thread may build up
 PROGRESS_POLL_SECONDS = 0.02
 RECENT_TTFA = 20
+# The monitor drops an expired utterance whose audio is already buffered only this long after
+# its deadline: the callback refuses to start it after the deadline, so the two never race.
+EXPIRY_GRACE_SECONDS = 0.1
 
 
 class Speaker:
@@ -109,6 +125,7 @@ class Speaker:
         self._last_failure: str | None = None
         self._ready = threading.Event()  # the engine finished loading (or failed to)
         self._recent_ttfa: collections.deque[float] = collections.deque(maxlen=RECENT_TTFA)
+        self._drops: collections.deque[DropInfo] = collections.deque(maxlen=RECENT_DROPS)
         self._events: queue.SimpleQueue[Utterance | None] = queue.SimpleQueue()
         self._threads: list[threading.Thread] = []
 
@@ -176,6 +193,10 @@ class Speaker:
         owner: str = LOCAL_OWNER,
         client: str | None = None,
         code_blocks: CodeBlockMode | None = None,
+        priority: Priority = "normal",
+        ttl: float | None = None,
+        replace: str | None = None,
+        asked_at: float | None = None,
     ) -> Utterance:
         """Queue `text` for speaking and return its handle at once.
 
@@ -184,11 +205,21 @@ class Speaker:
         sounding if another owner's is, and after other owners' interrupting speech that was
         waiting first; `queue` speaks after everything queued. So speech from
         different owners never overlaps and never cuts each other off; `stop()` silences all.
+
+        `priority="high"` goes ahead of all queued speech (after earlier high ones) and cuts
+        in where the sentence sounding now ends; that utterance resumes afterwards.
+        `priority="low"` is dropped (state "dropped", `reason` says why) if anything is
+        playing or queued, and then changes nothing else. `ttl`: dropped unless it starts
+        within that many seconds of `asked_at` (the request's `time.monotonic()`, default
+        now: a caller that waited for the model passes when it was asked). `replace`: older
+        utterances with the same key (anyone's) are dropped if queued and end with their
+        current sentence if sounding; this one takes the earliest one's place in line.
         Raises InvalidInputError / QueueFullError / ModelError with a message that says what
         to change.
         """
         if mode not in MODES:
             raise InvalidInputError(f"mode must be 'interrupt' or 'queue', got {mode!r}")
+        check_manners(priority, ttl, replace)
         voice = self.default_voice if voice is None else voice
         speed = validate_speed(self.default_speed if speed is None else speed)
         prepared = self._prepare(text, voice, code_blocks or self.code_blocks)
@@ -198,21 +229,6 @@ class Speaker:
             if self._closed:
                 raise KokoroError("the speaker is closed; start a new one")
             live = self._live_locked()
-            if mode == "queue" and len(live) - 1 >= self.max_queue:
-                raise QueueFullError(
-                    f"the speech queue is full ({self.max_queue} utterances waiting); wait for"
-                    " some to finish, call stop, or use mode 'interrupt' to replace them"
-                )
-            dropped: list[Utterance] = []
-            others = [u for u in live if u.owner != owner]
-            if mode == "interrupt" and not others:
-                self._generation += 1
-                dropped = self._drop_all_locked()
-            elif mode == "interrupt":
-                dropped = [u for u in live if u.owner == owner]
-                for utterance in dropped:
-                    utterance._finish("stopped")
-                    self._forget_locked(utterance)
             utterance = Utterance(
                 self._next_id,
                 text,
@@ -224,21 +240,100 @@ class Speaker:
                 sample_rate=self.sample_rate,
                 owner=owner,
                 client=client or owner,
+                priority=priority,
+                ttl=ttl,
+                replace=replace,
+                asked_at=asked_at,
             )
+            busy = [u for u in live if not u.token.ended]  # not one that has just played out
+            if priority == "low" and busy:
+                self._next_id += 1
+                count = len(busy)
+                self._drop_locked(
+                    utterance,
+                    f"low priority, and {count} other utterance{'s' if count != 1 else ''}"
+                    f" {'were' if count != 1 else 'was'} playing or queued",
+                )
+                self._announce([utterance])
+                return utterance
+            if mode == "queue" and len(live) - 1 >= self.max_queue:
+                raise QueueFullError(
+                    f"the speech queue is full ({self.max_queue} utterances waiting); wait for"
+                    " some to finish, call stop, or use mode 'interrupt' to replace them"
+                )
             self._next_id += 1
-            if mode == "interrupt":
-                # After what is being synthesized or played and after other owners' interrupting
-                # speech already waiting (first come, first served), ahead of queued speech.
-                ahead = 0
-                while ahead < len(self._queue) and self._queue[ahead].mode == "interrupt":
-                    ahead += 1
-                self._queue.insert(ahead, utterance)
-            else:
-                self._queue.append(utterance)
+            dropped: list[Utterance] = []
+            others = [u for u in live if u.owner != owner]
+            if mode == "interrupt" and not others:
+                self._generation += 1
+                dropped = self._drop_all_locked()
+            elif mode == "interrupt":
+                dropped = [u for u in live if u.owner == owner]
+                for own in dropped:
+                    own._finish("stopped")
+                    self._forget_locked(own)
+            utterance.token.generation = self._generation  # an interrupt may have bumped it
+            place = self._replace_locked(utterance, dropped) if replace is not None else None
+            # By rank (high, then interrupt, then queue), first come first served within one:
+            # so an interrupt goes after what is being synthesized or played and after other
+            # owners' interrupting speech already waiting, ahead of queued speech.
+            ahead = 0
+            while ahead < len(self._queue) and self._queue[ahead].rank <= utterance.rank:
+                ahead += 1
+            self._queue.insert(ahead if place is None else min(ahead, place), utterance)
             self._interrupt_synthesis_locked(dropped)
             self._work.notify_all()
         self._announce([*dropped, utterance])
         return utterance
+
+    def _replace_locked(self, utterance: Utterance, dropped: list[Utterance]) -> int | None:
+        """Retire the live utterances with `utterance`'s key (adding them to `dropped`) and
+        return the queue position it takes over (None: its own rank decides)."""
+        place: int | None = None
+        for old in self._live_locked():
+            if old.replace != utterance.replace or old.closing_reason is not None:
+                continue  # another key, or already ending with its sentence
+            why = f"replaced by utterance {utterance.id} (replace key {old.replace!r})"
+            utterance.rank = min(utterance.rank, old.rank)
+            if old in self._queue:
+                if place is None:
+                    place = self._queue.index(old)
+                self._drop_locked(old, why)
+            elif old.token.first_sample_at is None:
+                self._drop_locked(old, why)  # synthesized ahead, not heard yet
+            else:
+                self._close_locked(old, f"cut at the end of a sentence: {why}")
+            dropped.append(old)
+            if place is None:  # it was under way: this one comes next within its rank
+                place = 0
+                while place < len(self._queue) and self._queue[place].rank < utterance.rank:
+                    place += 1
+        return place
+
+    def _close_locked(self, utterance: Utterance, reason: str) -> None:
+        """Let `utterance` finish the chunk sounding now, then end it with `reason`."""
+        utterance.closing_reason = reason
+        utterance.token.closing = True  # no further chunk of it starts (nor is synthesized)
+        # Checked after setting the flag: if the callback is not inside one of its chunks,
+        # it will never set `ended` for it, so it ends here.
+        if self.buffer.sounding is not utterance.token:
+            utterance._finish("stopped", reason=reason)
+            self._forget_locked(utterance)
+        self._note_drop_locked(utterance, reason)
+
+    def _drop_locked(self, utterance: Utterance, reason: str) -> None:
+        """`utterance` will never be heard: finished as dropped, with `reason`."""
+        utterance._finish("dropped", reason=reason)
+        self._forget_locked(utterance)
+        self._note_drop_locked(utterance, reason)
+        logger.info("utterance %d dropped: %s", utterance.id, reason)
+
+    def _note_drop_locked(self, utterance: Utterance, reason: str) -> None:
+        self._drops.append(
+            DropInfo(
+                utterance.id, utterance.client, preview(utterance.text), reason, time.monotonic()
+            )
+        )
 
     def cancel(self, utterance_id: int) -> bool:
         """Stop one utterance, queued or playing; True if it was live."""
@@ -285,8 +380,12 @@ class Speaker:
         audio = self.player.status()
         with self._lock:
             live = self._live_locked()
-            current = live[0].info() if live else None
-            waiting = _waiting_by_client(live[1:])
+            sounding = self._sounding_locked(live)
+            behind = [u for u in live if u is not sounding]
+            current = sounding.info() if sounding is not None else None
+            waiting = _waiting_by_client(behind)
+            queued = tuple(u.info() for u in behind)
+            drops = tuple(self._drops)
             recent = tuple(round(value, 4) for value in self._recent_ttfa)
             paused = self._paused
             last_failure = self._last_failure
@@ -304,6 +403,8 @@ class Speaker:
             paused=paused,
             last_failure=last_failure,
             model_problem=self.engine.model_problem,
+            queued=queued,
+            recent_drops=drops,
         )
 
     def voices(self) -> Sequence[VoiceInfo]:
@@ -349,6 +450,15 @@ class Speaker:
     def _live_locked(self) -> list[Utterance]:
         return [*self._active, *self._queue]
 
+    def _sounding_locked(self, live: Sequence[Utterance]) -> Utterance | None:
+        """The live utterance heard now (a high one cutting in is heard before the one it
+        interrupted, which stays first in `_active`)."""
+        token = self.buffer.last_played
+        for utterance in live:
+            if utterance.token is token and not token.ended:
+                return utterance
+        return live[0] if live else None
+
     def _drop_all_locked(self) -> list[Utterance]:
         dropped = self._live_locked()
         for utterance in dropped:
@@ -371,7 +481,13 @@ class Speaker:
 
     def _is_stale(self, utterance: Utterance) -> bool:
         token = utterance.token
-        return token.cancelled or token.generation < self._generation or self._closed
+        return (
+            token.cancelled
+            or token.closing
+            or token.expired
+            or token.generation < self._generation
+            or self._closed
+        )
 
     def _interrupt_synthesis_locked(self, dropped: Sequence[Utterance]) -> None:
         """If a dropped utterance is being synthesized right now, ask the engine to abandon the
@@ -416,16 +532,51 @@ class Speaker:
                     self._work.wait()
                 if self._closed:
                     return
-                utterance = self._queue.popleft()
-                utterance.state = "synthesizing"
-                self._active.append(utterance)
-                self._synthesizing = utterance
-            self._events.put(utterance)
+                taken = self._take_next_locked(urgent_only=False)
+            if taken is None:
+                continue
+            self._events.put(taken)
             try:
-                self._synthesize(utterance)
+                self._synthesize(taken)
             finally:
                 with self._lock:
                     self._synthesizing = None
+
+    def _take_next_locked(self, *, urgent_only: bool) -> Utterance | None:
+        """The next utterance to synthesize (now synthesizing), skipping expired ones."""
+        while self._queue:
+            head = self._queue[0]
+            if urgent_only and head.priority != "high":
+                return None
+            self._queue.popleft()
+            if time.monotonic() > head.deadline:
+                self._drop_locked(head, _expired_reason(head))
+                self._events.put(head)
+                continue
+            head.state = "synthesizing"
+            self._active.append(head)
+            self._synthesizing = head
+            return head
+        return None
+
+    def _serve_urgent(self, suspended: Utterance) -> None:
+        """Synthesize waiting high-priority utterances now, `suspended` (a normal one between
+        two of its chunks) continuing afterwards; so a long reply does not hold them up."""
+        if suspended.priority == "high":
+            return
+        while True:
+            with self._lock:
+                if self._closed or not self._queue or self._queue[0].priority != "high":
+                    return
+                urgent = self._take_next_locked(urgent_only=True)
+            if urgent is None:
+                continue
+            self._events.put(urgent)
+            try:
+                self._synthesize(urgent)
+            finally:
+                with self._lock:
+                    self._synthesizing = suspended
 
     def _synthesize(self, utterance: Utterance) -> None:
         def stale() -> bool:
@@ -445,6 +596,7 @@ class Speaker:
                     utterance.chunks_synthesized += 1
                     utterance.frames_synthesized += samples.shape[0]
                 self._events.put(utterance)
+                self._serve_urgent(utterance)
             with self._lock:
                 if stale():
                     return
@@ -469,15 +621,17 @@ class Speaker:
     def _wait_for_room(self, utterance: Utterance) -> None:
         """Keep at most `max_ahead_seconds` of unplayed audio buffered (bounded memory)."""
         limit = int(self.max_ahead_seconds * self.sample_rate)
+        lane = utterance.token.urgent  # the urgent lane is never held up by normal speech
         while not self._is_stale(utterance):
             with self._lock:
                 ahead = sum(
                     u.frames_synthesized - u.token.frames_played
                     for u in self._active
-                    if not u.finished
+                    if not u.finished and u.token.urgent == lane
                 )
             if ahead < limit:
                 return
+            self._serve_urgent(utterance)
             time.sleep(0.05)
 
     # -- monitor thread --------------------------------------------------------------------------
@@ -486,7 +640,7 @@ class Speaker:
         """Turn what the callback did into utterance progress; events only wake it sooner."""
         while True:
             with self._lock:
-                busy = bool(self._active)
+                busy = bool(self._active or self._queue)
             try:
                 item = self._events.get(timeout=PROGRESS_POLL_SECONDS if busy else 1.0)
                 while item is not None:
@@ -508,9 +662,31 @@ class Speaker:
                 if token.first_sample_at is not None and utterance.state == "synthesizing":
                     utterance.state = "playing"
                 utterance.chunks_played = token.chunks_finished
-                if token.ended and not utterance.finished:
-                    utterance._finish("done")
+                if token.expired and not utterance.finished:
+                    self._drop_locked(utterance, _expired_reason(utterance))
+                elif token.ended and not utterance.finished:
+                    if utterance.closing_reason is not None:
+                        utterance._finish("stopped", reason=utterance.closing_reason)
+                    else:
+                        utterance._finish("done")
                     self._active.remove(utterance)
+            self._expire_locked(time.monotonic())
+
+    def _expire_locked(self, now: float) -> None:
+        """Drop what cannot start within its time to live: queued, or synthesizing with no
+        audio buffered yet; buffered audio is refused by the callback and dropped here once
+        that can no longer race with it starting."""
+        for utterance in self._live_locked():
+            if now <= utterance.deadline or utterance.token.first_sample_at is not None:
+                continue
+            buffered = utterance.chunks_synthesized > 0
+            if not buffered or now > utterance.deadline + EXPIRY_GRACE_SECONDS:
+                self._drop_locked(utterance, _expired_reason(utterance))
+                self._interrupt_synthesis_locked([utterance])
+
+
+def _expired_reason(utterance: Utterance) -> str:
+    return f"its time to live ({utterance.ttl:g} s) ran out before it could start"
 
 
 def _waiting_by_client(waiting: Sequence[Utterance]) -> tuple[tuple[str, int], ...]:

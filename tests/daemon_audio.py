@@ -3,6 +3,8 @@ ever sounded at once."""
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from kokoro_mcp.engine.tone import ToneEngine
@@ -54,3 +56,40 @@ def seconds_per_tone(
 def overlapping(samples: pulse.Samples) -> bool:
     """Two tones at once sum above one tone's amplitude."""
     return bool(np.max(np.abs(samples), initial=0.0) > TONE_AMPLITUDE * 1.15)
+
+
+def chunks_of(engine: ToneEngine, text: str, speed: float = 1.0) -> list[np.ndarray]:
+    return [chunk.samples for chunk in engine.stream(text, "af_heart", speed)]
+
+
+def tones_of(engine: ToneEngine, texts: list[str], speed: float = 1.0) -> list[tuple[float, float]]:
+    """(tone, seconds) of every chunk of `texts` in order; the tones must be distinct."""
+    tones = [
+        (pulse.dominant_frequency(chunk), len(chunk) / pulse.SAMPLE_RATE)
+        for text in texts
+        for chunk in chunks_of(engine, text, speed)
+    ]
+    pitches = sorted(tone for tone, _ in tones)
+    assert all(b - a >= 20 for a, b in itertools.pairwise(pitches)), f"tones too close: {tones}"
+    return tones
+
+
+def heard_in_order(samples: np.ndarray, tones: list[tuple[float, float]]) -> bool:
+    """Each tone heard whole (its full length, 0.15 s either way: an underrun on a loaded box
+    can cost a window or two), in this order, alone. A chunk cut and resumed would show as its
+    tone twice in the sequence."""
+    heard = pulse.frequency_sequence(samples)
+    if len(heard) != len(tones) or overlapping(samples):
+        return False
+    if any(abs(got - want) >= 15 for got, (want, _) in zip(heard, tones, strict=True)):
+        return False
+    lengths = seconds_per_tone(samples, [tone for tone, _ in tones])
+    return all(abs(lengths[tone] - seconds) <= 0.15 for tone, seconds in tones)
+
+
+def describe_heard(samples: np.ndarray, tones: list[tuple[float, float]]) -> str:
+    """What was heard against what was wanted, for a failing assertion."""
+    lengths = seconds_per_tone(samples, [tone for tone, _ in tones])
+    heard = [round(tone) for tone in pulse.frequency_sequence(samples)]
+    wanted = [(round(tone), seconds, round(lengths[tone], 2)) for tone, seconds in tones]
+    return f"heard tones {heard}; wanted (tone, seconds, seconds heard) {wanted}"

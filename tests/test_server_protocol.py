@@ -57,13 +57,22 @@ def test_tool_list_has_schemas_annotations_and_descriptions() -> None:
             schema = tools["speak"].input_schema
             assert schema["required"] == ["text"]
             props = schema["properties"]
-            assert set(props) == {"text", "voice", "speed", "mode", "wait"}
+            assert set(props) == {
+                "text", "voice", "speed", "mode", "wait", "priority", "ttl", "replace"
+            }  # fmt: skip
             assert props["text"]["type"] == "string"
             speed = next(o for o in props["speed"]["anyOf"] if o.get("type") == "number")
             assert (speed["minimum"], speed["maximum"]) == (0.5, 2.0)
             mode = next(o for o in props["mode"]["anyOf"] if "enum" in o)
             assert mode["enum"] == ["interrupt", "queue"]
             assert props["wait"]["default"] is False
+            priority = next(o for o in props["priority"]["anyOf"] if "enum" in o)
+            assert priority["enum"] == ["low", "normal", "high"]
+            assert props["priority"]["default"] == "normal"
+            ttl = next(o for o in props["ttl"]["anyOf"] if o.get("type") == "number")
+            assert (ttl["minimum"], ttl["maximum"]) == (0.1, 3600)
+            replace = next(o for o in props["replace"]["anyOf"] if o.get("type") == "string")
+            assert (replace["minLength"], replace["maxLength"]) == (1, 64)
             for name in ("pause", "resume", "stop", "status", "list_voices"):
                 assert not tools[name].input_schema.get("properties"), name
             out = tools["speak"].output_schema or {}
@@ -74,7 +83,11 @@ def test_tool_list_has_schemas_annotations_and_descriptions() -> None:
                 "characters",
                 "chunks",
                 "time_to_first_audio",
+                "priority",
+                "reason",
             } <= set(out["properties"])
+            state = out["properties"]["state"]
+            assert state["enum"] == ["accepted", "finished", "stopped", "dropped"], state
 
     anyio.run(scenario)
 

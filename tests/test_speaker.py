@@ -12,6 +12,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import numpy as np
 import pytest
@@ -227,7 +228,12 @@ def test_queue_is_bounded(make_speaker: MakeSpeaker) -> None:
     assert speaker.status().queue_length == 0
 
 
-def test_concurrent_calls_never_deadlock_or_play_stale_audio(make_speaker: MakeSpeaker) -> None:
+@pytest.mark.parametrize("manners", [False, True], ids=["plain", "with-manners"])
+def test_concurrent_calls_never_deadlock_or_play_stale_audio(
+    make_speaker: MakeSpeaker, manners: bool
+) -> None:
+    """With manners, speech also comes with random priorities, short ttls and replace keys:
+    the urgent lane, deadlines and closing must hold up under the same hammering."""
     engine = ToneEngine(seconds_per_word=0.05, words_per_chunk=2, latency=0.01)
     speaker = make_speaker(engine, max_queue=4)
     errors: list[BaseException] = []
@@ -244,8 +250,16 @@ def test_concurrent_calls_never_deadlock_or_play_stale_audio(make_speaker: MakeS
                 if action in ("speak", "queue"):
                     words = " ".join(rng.choice(["alpha", "beta", "gamma"]) for _ in range(5))
                     mode = "interrupt" if action == "speak" else "queue"
+                    extra: dict[str, Any] = {}
+                    if manners:
+                        extra = {
+                            "priority": rng.choice(["low", "normal", "high"]),
+                            "ttl": rng.choice([None, 0.1, 0.3]),
+                            "replace": rng.choice([None, "k1", "k2"]),
+                            "owner": rng.choice(["a", "b"]),
+                        }
                     with contextlib.suppress(QueueFullError):
-                        handles.append(speaker.speak(words, mode=mode))
+                        handles.append(speaker.speak(words, mode=mode, **extra))
                 elif action == "cancel" and handles:
                     speaker.cancel(rng.choice(handles).id)
                 elif action == "status":

@@ -5,11 +5,17 @@ lock: the callback is the only consumer (deque.popleft and append are atomic in 
 every field is written by exactly one side. A chunk is skipped, never played, once its
 `PlaybackToken` is cancelled or older than `min_generation`, so stop/interrupt cannot leak a
 stale sample even if the producer raced with them.
+
+Two lanes: chunks of an urgent token (a `high` priority announcement) are taken before the
+normal lane's, but only where a chunk ends, so they cut in between sentences, never inside
+one; once an urgent utterance has begun, the callback stays with it until its end (waiting in
+silence for a chunk still being synthesized) so two utterances never interleave.
 """
 
 from __future__ import annotations
 
 import collections
+import math
 import time
 
 import numpy as np
@@ -31,21 +37,32 @@ class PlaybackToken:
     __slots__ = (
         "cancelled",
         "chunks_finished",
+        "closing",
+        "deadline",
         "ended",
+        "expired",
         "first_sample_at",
         "frames_played",
         "generation",
         "key",
+        "urgent",
     )
 
-    def __init__(self, key: int, generation: int) -> None:
+    def __init__(
+        self, key: int, generation: int, *, urgent: bool = False, deadline: float = math.inf
+    ) -> None:
         self.key = key
         self.generation = generation
+        self.urgent = urgent  # its chunks go to the urgent lane
+        self.deadline = deadline  # time.monotonic() after which it must not start
         self.cancelled = False
+        # Set by the owner: play out the chunk sounding now, then nothing more of it.
+        self.closing = False
         self.frames_played = 0
         self.chunks_finished = 0
         self.first_sample_at: float | None = None  # time.monotonic() in the callback
-        self.ended = False  # the end marker was reached: everything was played
+        self.ended = False  # the end marker was reached (or a closing token's chunk ended)
+        self.expired = False  # reached after its deadline, before a sample of it: skipped
 
 
 class BufferedChunk:
@@ -75,6 +92,8 @@ class AudioBuffer:
         self.last_fill_at = 0.0  # monotonic time of the latest callback (watchdog)
         self.fills = 0
         self._queue: collections.deque[BufferedChunk] = collections.deque()
+        self._urgent: collections.deque[BufferedChunk] = collections.deque()
+        self._urgent_token: PlaybackToken | None = None  # the urgent utterance under way
         self._current: BufferedChunk | None = None
         self._starving = False
         self._last_token: PlaybackToken | None = None  # whose audio the callback played last
@@ -86,17 +105,31 @@ class AudioBuffer:
         """Queue mono float32 samples for `token`'s utterance (the array must not change later)."""
         if samples.dtype != np.float32 or samples.ndim != 1:
             raise ValueError(f"expected 1-D float32 samples, got {samples.dtype} {samples.shape}")
-        self._queue.append(BufferedChunk(samples, token))
+        (self._urgent if token.urgent else self._queue).append(BufferedChunk(samples, token))
 
     def push_end(self, token: PlaybackToken) -> None:
         """Mark the end of `token`'s utterance; the callback sets `token.ended` on reaching it."""
-        self._queue.append(BufferedChunk(_EMPTY, token, end=True))
+        (self._urgent if token.urgent else self._queue).append(
+            BufferedChunk(_EMPTY, token, end=True)
+        )
 
     def clear(self, min_generation: int | None = None) -> None:
         """Drop everything queued; with `min_generation`, also anything older still in flight."""
         if min_generation is not None and min_generation > self.min_generation:
             self.min_generation = min_generation
         self._queue.clear()
+        self._urgent.clear()
+
+    @property
+    def sounding(self) -> PlaybackToken | None:
+        """The token whose chunk is part-way through playing (None between chunks)."""
+        current = self._current
+        return None if current is None else current.token
+
+    @property
+    def last_played(self) -> PlaybackToken | None:
+        """The token the callback played samples of most recently."""
+        return self._last_token
 
     # -- consumer side (PortAudio callback) --------------------------------------------------
 
@@ -117,23 +150,21 @@ class AudioBuffer:
 
     def _copy_audio(self, out: FloatArray, frames: int) -> int:
         pos = 0
-        queue = self._queue
         while pos < frames:
             chunk = self._current
             if chunk is None:
-                if not queue:
+                chunk = self._next_chunk()
+                if chunk is None:
                     break
-                chunk = queue.popleft()
                 self._current = chunk
             token = chunk.token
-            if token.cancelled or token.generation < self.min_generation:
+            if token.cancelled or token.generation < self.min_generation or token.expired:
+                self._current = None
+                continue
+            if chunk.offset == 0 and self._skips(token, chunk):
                 self._current = None
                 continue
             self._last_token = token
-            if chunk.end:
-                token.ended = True
-                self._current = None
-                continue
             samples = chunk.samples
             offset = chunk.offset
             take = min(frames - pos, samples.shape[0] - offset)
@@ -145,9 +176,41 @@ class AudioBuffer:
             pos += take
             if chunk.offset >= samples.shape[0]:
                 token.chunks_finished += 1
+                if token.closing:
+                    token.ended = True
                 self._current = None
         self._note_starvation(pos, frames)
         return pos
+
+    def _next_chunk(self) -> BufferedChunk | None:
+        """At a chunk boundary: the urgent lane first; an urgent utterance under way is
+        waited for (silence) rather than interleaved with normal speech."""
+        under_way = self._urgent_token
+        if under_way is not None and (
+            under_way.ended
+            or under_way.cancelled
+            or under_way.expired
+            or under_way.generation < self.min_generation
+        ):
+            self._urgent_token = under_way = None
+        if self._urgent:
+            chunk = self._urgent.popleft()
+            self._urgent_token = chunk.token
+            return chunk
+        if under_way is None and self._queue:
+            return self._queue.popleft()
+        return None
+
+    def _skips(self, token: PlaybackToken, chunk: BufferedChunk) -> bool:
+        """Whether a chunk about to start is not played: an end marker, a closing token's
+        next chunk, or the first chunk of a token past its deadline."""
+        if chunk.end or token.closing:
+            token.ended = True
+            return True
+        if token.first_sample_at is None and self.last_fill_at > token.deadline:
+            token.expired = True
+            return True
+        return False
 
     def _note_starvation(self, pos: int, frames: int) -> None:
         """Count an underrun when an unfinished, live utterance had nothing more to play."""

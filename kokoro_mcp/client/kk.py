@@ -39,7 +39,9 @@ VERBS = {
     "daemon": "daemon",
 }
 VALUE_FLAGS = {"-v": "voice", "--voice": "voice", "-s": "speed", "--speed": "speed",
-               "-o": "output", "--output": "output", "-m": "mode", "--mode": "mode"}  # fmt: skip
+               "-o": "output", "--output": "output", "-m": "mode", "--mode": "mode",
+               "--priority": "priority", "--ttl": "ttl", "--replace": "replace"}  # fmt: skip
+MANNERS = ("priority", "ttl", "replace")
 SWITCHES = {"--json": "json", "--no-wait": "no_wait", "-n": "no_wait", "--show-text": "show_text",
             "--debug": "debug"}  # fmt: skip
 
@@ -64,6 +66,12 @@ options (before or after the command):
   -v, --voice VOICE   e.g. af_heart, bm_george (default: $KOKORO_MCP_VOICE or af_heart)
   -s, --speed SPEED   0.5 .. 2.0 (default: $KOKORO_MCP_SPEED or 1.0)
   -m, --mode MODE     interrupt (default: replace your earlier speech) or queue
+  --priority P        say: low (dropped if anything else is speaking or queued), normal, or
+                      high (plays next, cutting in where the current sentence ends)
+  --ttl SECONDS       say: dropped unless it can start within SECONDS
+  --replace KEY       say: replaces queued speech with the same KEY (speech with that KEY
+                      already playing ends with its sentence); with any of these three the
+                      text is one announcement (a pipe is read to its end first)
   -o, --output FILE   say: write a 24 kHz WAV instead of playing (no daemon needed)
   -n, --no-wait       say: return once the daemon has the text
   --show-text         say: print the chunks that would be spoken (no model, no audio)
@@ -187,7 +195,9 @@ def run(invocation: Invocation) -> int:
     if command == "say":
         from kokoro_mcp.client.say import say
 
-        return say(settings, invocation.words, invocation.options)
+        return say(
+            settings, invocation.words, invocation.options, manners=_manners(invocation.options)
+        )
     if command == "voices":
         return control.voices(settings)
     raise UsageError(f"unknown command {command!r}")
@@ -208,6 +218,15 @@ def _passthrough(options: dict[str, Any]) -> list[str]:
     if options.get("debug"):
         flags.append("--debug")
     return flags
+
+
+def _manners(options: dict[str, Any]) -> dict[str, Any]:
+    from kokoro_mcp.client.say import manners_from
+
+    try:
+        return manners_from(options)
+    except KokoroError as error:
+        raise UsageError(str(error)) from None
 
 
 def _settings(options: dict[str, Any]) -> Any:

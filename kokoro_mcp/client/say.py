@@ -23,11 +23,25 @@ from kokoro_mcp.errors import InvalidInputError, KokoroError
 from kokoro_mcp.ipc.connection import Connection
 
 READ_BYTES = 65536
+NOT_LOCAL = (
+    "--priority, --ttl and --replace are for speech through the shared daemon, not for"
+    " --no-daemon, --output or --show-text; leave them out"
+)
+READ_ALL_LIMIT = 1 << 20  # the daemon takes at most 20,000 characters anyway
 EXIT_OK = 0
 EXIT_FAILURE = 1
 
 
-def say(settings: Settings, words: list[str], options: dict[str, Any]) -> int:
+def say(
+    settings: Settings,
+    words: list[str],
+    options: dict[str, Any],
+    *,
+    manners: dict[str, Any] | None = None,
+) -> int:
+    """Speak `words` (else stdin). With `manners` (priority, ttl, replace) the whole text is
+    one announcement, a pipe read to its end first: a key or a low priority applied to each
+    sentence would drop the sentences before it."""
     text = " ".join(words) if words else None
     output = options.get("output")
     if output is not None or options.get("show_text"):
@@ -41,9 +55,11 @@ def say(settings: Settings, words: list[str], options: dict[str, Any]) -> int:
         raise InvalidInputError(
             'nothing to say: give the text as arguments (kk "Hello") or on stdin'
         )
-    speech = _Speech(settings, wait=not options.get("no_wait"))
+    speech = _Speech(settings, wait=not options.get("no_wait"), manners=manners or {})
     try:
-        if text is not None:
+        if manners:
+            speech.send([text if text is not None else _read_all_stdin()])
+        elif text is not None:
             stream = SentenceStream()
             speech.send([*stream.feed(text), *stream.finish()])
         else:
@@ -62,9 +78,10 @@ def say(settings: Settings, words: list[str], options: dict[str, Any]) -> int:
 class _Speech:
     """The speak requests this invocation has in flight."""
 
-    def __init__(self, settings: Settings, *, wait: bool) -> None:
+    def __init__(self, settings: Settings, *, wait: bool, manners: dict[str, Any]) -> None:
         self.settings = settings
         self.wait = wait
+        self.manners = manners
         self.pending: set[int] = set()
         self.failures = 0
         self.sent = 0
@@ -98,6 +115,7 @@ class _Speech:
                 mode=mode,
                 wait=self.wait,
                 code_blocks=self.settings.code_blocks,
+                **self.manners,
             )
             self.pending.add(request_id)
 
@@ -114,6 +132,10 @@ class _Speech:
                     self.failures += 1
                     error = message.get("error") or {}
                     print(f"kk: {error.get('message', 'speech failed')}", file=sys.stderr)
+                elif (message.get("result") or {}).get("state") == "dropped":
+                    # Dropped by its own manners (priority, ttl, replace): not a failure.
+                    reason = message["result"].get("reason")
+                    print(f"kk: not spoken: {reason}", file=sys.stderr)
             message = self.connection.read(0)
 
     def drain(self) -> None:
@@ -128,6 +150,42 @@ class _Speech:
                 self.connection.send("cancel", target=request_id)
             except KokoroError:
                 return
+
+
+def manners_from(options: dict[str, Any]) -> dict[str, Any]:
+    """--priority/--ttl/--replace checked like the speak tool's arguments (only those given);
+    InvalidInputError naming the flag otherwise."""
+    from kokoro_mcp.arguments import PRIORITY, REPLACE, TTL
+
+    manners: dict[str, Any] = {}
+    for argument in (PRIORITY, TTL, REPLACE):
+        value = options.get(argument.name)
+        if value is None:
+            continue
+        if argument is TTL and isinstance(value, str):
+            try:
+                value = float(value)
+            except ValueError:
+                raise InvalidInputError(f"--ttl must be {TTL.accepts}, got {value!r}") from None
+        try:
+            manners[argument.name] = argument.check(value)
+        except InvalidInputError as error:
+            raise InvalidInputError(f"--{error}") from None
+    if manners and (options.get("output") is not None or options.get("show_text")):
+        raise InvalidInputError(NOT_LOCAL)
+    return manners
+
+
+def _read_all_stdin() -> str:
+    data = sys.stdin.buffer.read(READ_ALL_LIMIT + 1)
+    if len(data) > READ_ALL_LIMIT:
+        raise InvalidInputError(
+            f"stdin holds more than {READ_ALL_LIMIT:,} bytes; an announcement is a few sentences"
+        )
+    text = data.decode("utf-8", errors="replace")
+    if not text.strip():
+        raise InvalidInputError("nothing to say: stdin held no words")
+    return text
 
 
 def _pump_stdin(speech: _Speech) -> None:

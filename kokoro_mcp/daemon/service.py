@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Literal
 
 import anyio
 
-from kokoro_mcp.config import CodeBlocks, Mode, Settings
+from kokoro_mcp.config import CodeBlocks, Mode, Priority, Settings
 from kokoro_mcp.daemon.host import SpeakerHost
 from kokoro_mcp.errors import InvalidInputError, KokoroError
 from kokoro_mcp.limits import MAX_TEXT_CHARS
@@ -25,14 +25,16 @@ from kokoro_mcp.results import (
     ControlResult,
     CurrentSpeech,
     Defaults,
+    DroppedSpeech,
     ModelStatus,
     PlayerState,
+    QueuedSpeech,
     SpeakResult,
     StatusResult,
     Voice,
     VoiceList,
 )
-from kokoro_mcp.speaker_types import FINAL_STATES, LOCAL_OWNER
+from kokoro_mcp.speaker_types import FINAL_STATES, LOCAL_OWNER, check_manners
 
 if TYPE_CHECKING:
     from kokoro_mcp.speaker import Speaker, SpeakerStatus, Utterance
@@ -90,11 +92,17 @@ class SpeechService:
         wait: bool = False,
         code_blocks: CodeBlocks | None = None,
         progress: Progress | None = None,
+        priority: Priority = "normal",
+        ttl: float | None = None,
+        replace: str | None = None,
     ) -> SpeakResult:
         """Speak for `caller`; with `wait`, return when playback ends (cancelling the awaiting
-        task stops the speech). Raises KokoroError with a message that says what to change."""
-        self.last_request = time.monotonic()
+        task stops the speech). A dropped utterance (low priority while busy, ttl, replace)
+        answers with state "dropped" and the reason. Raises KokoroError with a message that
+        says what to change."""
+        asked_at = self.last_request = time.monotonic()
         check_text(text)
+        check_manners(priority, ttl, replace)
         stops = self._stops
         self._waiting += 1
         try:
@@ -105,7 +113,7 @@ class SpeechService:
             # `stop` arrived while this request waited for the model: honour it.
             return SpeakResult(
                 state="stopped", id=None, voice=voice, speed=speed, mode=mode,
-                characters=len(text),
+                characters=len(text), priority=priority, ttl=ttl, replace=replace,
             )  # fmt: skip
         utterance = speaker.speak(
             text,
@@ -115,7 +123,13 @@ class SpeechService:
             owner=caller.owner,
             client=caller.client,
             code_blocks=code_blocks,
+            priority=priority,
+            ttl=ttl,
+            replace=replace,
+            asked_at=asked_at,  # the ttl includes any wait for the model
         )
+        if utterance.state == "dropped":
+            return _speak_result(utterance, "dropped")
         if not wait:
             return _speak_result(utterance, "accepted")
         self._following += 1
@@ -225,7 +239,8 @@ async def _follow(utterance: Utterance, speaker: Speaker, progress: Progress | N
         await _report(progress, utterance, utterance.chunks_played)
     if utterance.state == "failed":
         raise KokoroError(utterance.error or "speech failed; call status for details")
-    return _speak_result(utterance, "finished" if utterance.state == "done" else "stopped")
+    ended = {"done": "finished", "dropped": "dropped"}.get(utterance.state, "stopped")
+    return _speak_result(utterance, ended)  # type: ignore[arg-type]
 
 
 async def _report(progress: Progress | None, utterance: Utterance, played: int) -> None:
@@ -240,7 +255,7 @@ async def _report(progress: Progress | None, utterance: Utterance, played: int) 
 
 
 def _speak_result(
-    utterance: Utterance, state: Literal["accepted", "finished", "stopped"]
+    utterance: Utterance, state: Literal["accepted", "finished", "stopped", "dropped"]
 ) -> SpeakResult:
     finished = state != "accepted"
     return SpeakResult(
@@ -253,6 +268,10 @@ def _speak_result(
         chunks=utterance.chunks_synthesized if finished else None,
         chunks_played=utterance.chunks_played if finished else None,
         time_to_first_audio=_round(utterance.time_to_first_audio),
+        priority=utterance.priority,
+        ttl=utterance.ttl,
+        replace=utterance.replace,
+        reason=utterance.reason,
     )
 
 
@@ -263,6 +282,7 @@ def _round(seconds: float | None) -> float | None:
 def status_result(status: SpeakerStatus, engine: str, defaults: Defaults) -> StatusResult:
     current = status.current
     audio = status.audio
+    now = time.monotonic()
     return StatusResult(
         state=status.state,
         model=ModelStatus(
@@ -290,4 +310,18 @@ def status_result(status: SpeakerStatus, engine: str, defaults: Defaults) -> Sta
         defaults=defaults,
         waiting=[ClientQueue(client=name, waiting=count) for name, count in status.waiting],
         last_failure=status.last_failure,
-    )
+        queued=[
+            QueuedSpeech(
+                id=info.id, client=info.client, text=info.text, priority=info.priority,
+                replace=info.replace, ttl_left=info.ttl_left,
+            )
+            for info in status.queued
+        ],
+        recent_drops=[
+            DroppedSpeech(
+                id=drop.id, client=drop.client, text=drop.text, reason=drop.reason,
+                seconds_ago=round(now - drop.at, 1),
+            )
+            for drop in status.recent_drops
+        ],
+    )  # fmt: skip

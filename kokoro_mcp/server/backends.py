@@ -13,14 +13,14 @@ import contextlib
 import itertools
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Protocol
 
 import anyio
 from anyio.abc import TaskGroup
 from anyio.streams.buffered import BufferedByteReceiveStream
 from anyio.streams.memory import MemoryObjectSendStream
 
-from kokoro_mcp.config import Mode, Settings
+from kokoro_mcp.config import Mode, Priority, Settings
 from kokoro_mcp.errors import KokoroError
 from kokoro_mcp.ipc.connection import DaemonNotRunning
 from kokoro_mcp.ipc.protocol import (
@@ -52,6 +52,22 @@ Action = Literal["pause", "resume", "stop"]
 Progress = Callable[[int, int | None, str], Awaitable[None]]
 
 
+class Manners(NamedTuple):
+    """How an announcement shares the voice: its priority, time to live and replace key."""
+
+    priority: Priority = "normal"
+    ttl: float | None = None
+    replace: str | None = None
+
+    def wire(self) -> dict[str, Any]:
+        """As speak arguments; the defaults left out, so requests stay as they were."""
+        return {name: value for name, value in self._asdict().items() if value != DEFAULT[name]}
+
+
+POLITE = Manners()  # today's behaviour
+DEFAULT: dict[str, Any] = POLITE._asdict()
+
+
 class SpeechBackend(Protocol):
     client_name: str
     # Told what the daemon announces to everyone (a first run's install steps), to pass on to
@@ -63,7 +79,7 @@ class SpeechBackend(Protocol):
     def close(self, timeout: float) -> None: ...
     async def speak(
         self, text: str, *, voice: str, speed: float, mode: Mode, wait: bool,
-        progress: Progress | None,
+        progress: Progress | None, manners: Manners = ...,
     ) -> SpeakResult: ...  # fmt: skip
     async def control(self, action: Action) -> ControlResult: ...
     async def status(self) -> StatusResult: ...
@@ -103,13 +119,14 @@ class LocalBackend:
 
     async def speak(
         self, text: str, *, voice: str, speed: float, mode: Mode, wait: bool,
-        progress: Progress | None,
+        progress: Progress | None, manners: Manners = POLITE,
     ) -> SpeakResult:  # fmt: skip
         from kokoro_mcp.daemon.service import Caller
 
         return await self.service.speak(
             Caller(client=self.client_name), text, voice=voice, speed=speed, mode=mode,
             wait=wait, code_blocks=self.settings.code_blocks, progress=progress,
+            **manners._asdict(),
         )  # fmt: skip
 
     async def control(self, action: Action) -> ControlResult:
@@ -167,7 +184,7 @@ class DaemonBackend:
 
     async def speak(
         self, text: str, *, voice: str, speed: float, mode: Mode, wait: bool,
-        progress: Progress | None,
+        progress: Progress | None, manners: Manners = POLITE,
     ) -> SpeakResult:  # fmt: skip
         async def on_event(message: Message) -> None:
             if progress is not None and message.get("event") == "progress":
@@ -187,10 +204,10 @@ class DaemonBackend:
         if self._stops != stops:
             # `stop` arrived while this request waited for the daemon to start: honour it.
             return SpeakResult(state="stopped", id=None, voice=voice, speed=speed, mode=mode,
-                               characters=len(text))  # fmt: skip
+                               characters=len(text), **manners._asdict())  # fmt: skip
         result = await self._call(
             "speak", on_event=on_event, text=text, voice=voice, speed=speed, mode=mode,
-            wait=wait, code_blocks=self.settings.code_blocks,
+            wait=wait, code_blocks=self.settings.code_blocks, **manners.wire(),
         )  # fmt: skip
         return SpeakResult.model_validate(result)
 

@@ -18,6 +18,10 @@ lists. Never read whole files, logs or long answers aloud.
 plays. New speech replaces your own earlier speech; pass mode="queue" to play after it \
 instead. Other agents may share this voice: their speech is never cut off, yours waits \
 its turn. Pass wait=true only when you must know playback has ended.
+- For announcements: priority="high" only when the user must hear it now (it plays next, \
+at the end of the sentence playing); priority="low" for notes worth hearing only in a quiet \
+moment (dropped if anything is speaking); ttl=seconds when it is worthless later; \
+replace="topic" so a newer update on the same topic replaces one not yet heard.
 - `stop` silences speech at once and clears the queue; `pause`/`resume` hold and continue \
 it. `status` tells whether the model is loaded, what is playing and whether the audio \
 device works. `list_voices` (or the kokoro://voices resource) lists voices; the default \
@@ -34,7 +38,13 @@ markdown and code blocks are not read verbatim, so put only speakable words in i
 {mode_sentence} With wait=false (default) it returns once the speech is \
 accepted; with wait=true it returns when playback ends, reporting progress per chunk, and \
 cancelling the request stops the speech. The result gives the state, voice, speed, \
-character and chunk counts and, when known, the seconds until the first audio."""
+character and chunk counts and, when known, the seconds until the first audio.
+
+Announcements can mind their manners: priority="high" plays before all waiting speech, \
+cutting in where the sentence playing now ends (that speech continues afterwards); \
+priority="low" is dropped if anything else is playing or queued; ttl drops it if it cannot \
+start within that many seconds; replace="build:my-app" makes a newer speak with the same key \
+replace this one. A dropped one has state "dropped" and a reason."""
 
 
 def speak_description(default_mode: str) -> str:

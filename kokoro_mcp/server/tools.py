@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from kokoro_mcp.arguments import TOOL_ARGUMENTS, check_arguments, unknown_tool
 from kokoro_mcp.config import Settings
 from kokoro_mcp.results import VoiceList
-from kokoro_mcp.server.backends import Action, SpeechBackend
+from kokoro_mcp.server.backends import Action, Manners, SpeechBackend
 
 # played chunks, total chunks (None until known), message
 ReportProgress = Callable[[int, int | None, str], Awaitable[None]]
@@ -46,6 +46,7 @@ class SpeechTools:
                 mode=checked["mode"] or self.settings.mode,
                 wait=checked["wait"],
                 progress=progress if checked["wait"] else None,
+                manners=Manners(checked["priority"], checked["ttl"], checked["replace"]),
             )
         if name in ("pause", "resume", "stop"):
             return await self.backend.control(cast(Action, name))
