@@ -25,6 +25,7 @@ from kokoro_mcp.limits import (
     MIN_AUDIO_LATENCY,
     MIN_SPEED,
 )
+from kokoro_mcp.voice_blend import BLEND_EXAMPLE, parse_voice
 
 ENV_PREFIX = "KOKORO_MCP_"
 # Commands whose flags a setting can be limited to (`kokoro-mcp` alone means serve).
@@ -142,16 +143,23 @@ class OneOf:
 
 @dataclass(frozen=True)
 class VoiceName:
-    """Letters, digits and underscores: a name, never a path or a shell fragment."""
+    """A name of letters, digits and underscores, or a blend of such names with weights
+    (voice_blend): never a path or a shell fragment. The engine checks the names exist."""
 
     @property
     def expects(self) -> str:
-        return "a Kokoro voice name such as af_heart"
+        return f"a Kokoro voice name such as af_heart, or a blend such as {BLEND_EXAMPLE}"
 
     expects_text = expects
 
     def accepts(self, value: Any) -> bool:
-        return isinstance(value, str) and bool(value) and value.replace("_", "").isalnum()
+        if not isinstance(value, str):
+            return False
+        try:
+            parse_voice(value)
+        except InvalidInputError:
+            return False
+        return True
 
 
 # -- the description ---------------------------------------------------------------------------
@@ -232,7 +240,7 @@ _CLIENTS = frozenset({SERVE, SAY})
 class Settings:
     voice: str = setting(
         "af_heart",
-        "voice name, e.g. af_heart (see `voices`)",
+        f"voice name, e.g. af_heart (see `voices`), or a blend, e.g. {BLEND_EXAMPLE}",
         TEXT,
         rule=VoiceName(),
         short="-v",
@@ -250,6 +258,15 @@ class Settings:
     mode: Mode = choice("interrupt", MODES, "default speak mode", commands=_SERVER)
     # None: the per-user default folder
     model_dir: Path | None = setting(None, "model folder (default: per-user data folder)", PATH)
+    # None: `kokoro-mcp` in the music folder when there is one, else `speech` in the data
+    # folder (speech_files.py); save_speech never writes outside it.
+    output_dir: Path | None = setting(
+        None,
+        "folder save_speech writes WAV files into (default: ~/Music/kokoro-mcp, or the data"
+        " folder's speech/ when there is no music folder)",
+        PATH,
+        commands=_SERVER,
+    )
     engine: EngineName = choice("auto", ENGINES, "synthesis backend (default: auto)")
     # None: the system's default output
     device: str | int | None = setting(

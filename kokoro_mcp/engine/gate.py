@@ -1,0 +1,91 @@
+"""Who may run the model now: live speech first, rendering to files only when it can wait.
+
+One engine serves both the Speaker (live speech, whose listener hears any delay as a gap) and
+save_speech (a file, which no one hears being made). The model, G2P and their caches are used
+by one thread at a time, one piece (about a sentence) per turn:
+
+- live speech takes the next turn whenever it asks; it waits at most for the background piece
+  already running (pieces are short: one sentence, at most one model call);
+- background work starts a piece only when no live request is waiting and its `spare` check
+  says live speech can afford the wait: it is told the longest background turn so far, so the
+  caller can demand more audio buffered ahead than that turn takes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections.abc import Callable, Iterator
+
+from kokoro_mcp.errors import SynthesisInterrupted
+
+POLL_SECONDS = 0.05
+FIRST_TURN_GUESS = 1.0  # seconds a background turn is assumed to take before one was timed
+
+# Given the longest background turn yet (seconds): may background work take a turn now?
+SpareCheck = Callable[[float], bool]
+CancelCheck = Callable[[], bool]
+
+
+class EngineGate:
+    """A lock with two priorities over one engine; see the module docstring."""
+
+    def __init__(self) -> None:
+        self._condition = threading.Condition()
+        self._busy = False
+        self._live_waiting = 0
+        self.background_running = False
+        self.longest_background = FIRST_TURN_GUESS
+        self.background_turns = 0
+        self.background_deferrals = 0  # polls a background turn waited for live speech
+
+    @contextlib.contextmanager
+    def live(self) -> Iterator[None]:
+        """A turn for live speech: the next one free, ahead of any background work."""
+        with self._condition:
+            self._live_waiting += 1
+            try:
+                while self._busy:
+                    self._condition.wait()
+            finally:
+                self._live_waiting -= 1
+            self._busy = True
+        try:
+            yield
+        finally:
+            self._release()
+
+    @contextlib.contextmanager
+    def background(self, spare: SpareCheck, cancelled: CancelCheck) -> Iterator[None]:
+        """A turn for work nobody is listening to; raises SynthesisInterrupted once
+        `cancelled()` while waiting for it."""
+        while True:
+            if cancelled():
+                raise SynthesisInterrupted("rendering cancelled")
+            if spare(self.longest_background):
+                with self._condition:
+                    if not self._busy and not self._live_waiting:
+                        self._busy = True
+                        self.background_running = True
+                        break
+            self.background_deferrals += 1
+            with self._condition:
+                self._condition.wait(POLL_SECONDS)
+        started = time.monotonic()
+        try:
+            yield
+        finally:
+            held = time.monotonic() - started
+            self.background_turns += 1
+            if self.background_turns == 1:
+                self.longest_background = held
+            else:
+                self.longest_background = max(self.longest_background, held)
+            self.background_running = False
+            self._release()
+
+    def _release(self) -> None:
+        with self._condition:
+            self._busy = False
+            self._condition.notify_all()
