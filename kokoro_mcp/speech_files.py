@@ -93,7 +93,7 @@ def check_file_name(raw: str | None) -> str:
     if suffix and suffix != WAV_SUFFIX and suffix.lstrip(".").isalnum() and len(suffix) <= 5:
         raise InvalidInputError(
             f"file_name {name[:60]!r} asks for {suffix} audio; only WAV is written, so end the"
-            f" name in .wav (or leave the ending out)."
+            f" name in .wav, e.g. {_NAME_EXAMPLE} (or leave the ending out)."
         )
     if suffix != WAV_SUFFIX:
         name += WAV_SUFFIX

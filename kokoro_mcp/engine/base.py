@@ -32,7 +32,6 @@ SAMPLE_RATE = 24_000
 # speech: at most MAX_SAME_CHUNK in a row. Long chunks may repeat (lists, songs, test texts).
 MAX_SAME_CHUNK = 2
 SHORT_CHUNK_CHARS = 24
-BACKGROUND_RETRIES = 3  # a file's piece interrupted by a stop meant for live speech is redone
 
 AudioArray = npt.NDArray[np.float32]
 
@@ -211,53 +210,34 @@ class Engine(abc.ABC):
                 continue
             recent = [*recent[-(MAX_SAME_CHUNK - 1) :], text_chunk]
             pieces = self.split_for_model(text_chunk, voice, first=index == 0)
+            piece: str | None = None  # fetched but not yet synthesized (a preempted one)
             while True:
                 if cancelled is not None and cancelled():
                     return
                 try:
-                    with self._turn(background, cancelled):
-                        piece = next(pieces, None)  # G2P runs here: inside the turn
-                        samples = (
-                            None
-                            if piece is None
-                            else self._piece_audio(piece, voice, speed, background, cancelled)
-                        )
+                    with self._turn(background, cancelled, first=index == 0):
+                        if piece is None:
+                            piece = next(pieces, None)  # G2P runs here: inside the turn
+                        if piece is None:
+                            break
+                        samples = self.synthesize_chunk(piece, voice, speed)
                 except SynthesisInterrupted:
-                    if background is None:
+                    if background is None or (cancelled is not None and cancelled()):
                         raise
-                    return  # a render cancelled while waiting for its turn
-                if piece is None or samples is None:
-                    break
-                if samples.size == 0:
-                    continue
-                yield AudioChunk(index, piece, samples)
-                index += 1
+                    continue  # preempted by live speech: the same piece on a later turn
+                if samples.size:
+                    yield AudioChunk(index, piece, samples)
+                    index += 1
+                piece = None
         if repeated:
             logger.info(
                 "skipped %d chunks that repeated the one before (degenerate text)", repeated
             )
 
     def _turn(
-        self, background: SpareCheck | None, cancelled: CancelCheck | None
+        self, background: SpareCheck | None, cancelled: CancelCheck | None, *, first: bool
     ) -> contextlib.AbstractContextManager[None]:
+        """A turn at the gate: live speech preempts a background piece for its first piece."""
         if background is None:
-            return self.gate.live()
+            return self.gate.live(self.interrupt if first else None)
         return self.gate.background(background, cancelled or (lambda: False))
-
-    def _piece_audio(
-        self,
-        piece: str,
-        voice: str,
-        speed: float,
-        background: SpareCheck | None,
-        cancelled: CancelCheck | None,
-    ) -> AudioArray:
-        """One piece's audio. A background piece cut short by `interrupt()` (meant for live
-        speech that was stopped while this piece held the model) is simply computed again."""
-        for _ in range(BACKGROUND_RETRIES):
-            try:
-                return self.synthesize_chunk(piece, voice, speed)
-            except SynthesisInterrupted:
-                if background is None or (cancelled is not None and cancelled()):
-                    raise
-        return self.synthesize_chunk(piece, voice, speed)

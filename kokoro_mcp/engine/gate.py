@@ -5,7 +5,9 @@ save_speech (a file, which no one hears being made). The model, G2P and their ca
 by one thread at a time, one piece (about a sentence) per turn:
 
 - live speech takes the next turn whenever it asks; it waits at most for the background piece
-  already running (pieces are short: one sentence, at most one model call);
+  already running (pieces are short: one sentence, at most one model call), and not even that
+  at the start of an utterance: then the background piece is interrupted (where the backend
+  can: ONNX Runtime) and computed again on a later turn;
 - background work starts a piece only when no live request is waiting and its `spare` check
   says live speech can afford the wait: it is told the longest background turn so far, so the
   caller can demand more audio buffered ahead than that turn takes.
@@ -39,12 +41,19 @@ class EngineGate:
         self.longest_background = FIRST_TURN_GUESS
         self.background_turns = 0
         self.background_deferrals = 0  # polls a background turn waited for live speech
+        self.preemptions = 0  # background pieces abandoned for the start of live speech
 
     @contextlib.contextmanager
-    def live(self) -> Iterator[None]:
-        """A turn for live speech: the next one free, ahead of any background work."""
+    def live(self, preempt: Callable[[], None] | None = None) -> Iterator[None]:
+        """A turn for live speech: the next one free, ahead of any background work. With
+        `preempt` (the start of an utterance, whose listener waits for the first sound), a
+        background piece holding the engine is asked to give up at once (`preempt` only sets
+        a flag: engine.interrupt); the background work redoes that piece later."""
         with self._condition:
             self._live_waiting += 1
+            if preempt is not None and self.background_running:
+                self.preemptions += 1
+                preempt()
             try:
                 while self._busy:
                     self._condition.wait()
