@@ -32,43 +32,16 @@ pulse.use_private_server()  # before anything imports sounddevice
 import anyio  # noqa: E402
 
 from benchmarks.common import machine, p50, summary  # noqa: E402
+from benchmarks.sink import first_sound_after, rss_mb, wait_quiet  # noqa: E402
 from tests.daemon_helpers import DaemonHome  # noqa: E402
 from tests.mcp_helpers import NO_DAEMON, PYTHON, REPO, connect, server_env  # noqa: E402
 
-SOUND = 0.005  # -46 dBFS, as in the other audio benchmarks
 PHRASES = [
     "Build {n} finished.",
     "All {n} tests pass.",
     "The deployment to staging failed {n} times because the migration timed out.",
     "I found bug {n}: the cache key ignored the locale.",
 ]
-
-
-def _first_sound_after(capture: pulse.Capture, start: float, timeout: float = 60.0) -> float:
-    deadline = time.monotonic() + timeout
-    while True:
-        index = pulse.first_sound(capture.samples, capture.index_at(start), SOUND)
-        if index is not None:
-            return capture.time_of(index) - start
-        if time.monotonic() > deadline:
-            raise RuntimeError("no sound reached the sink")
-        time.sleep(0.05)
-
-
-def _quiet(capture: pulse.Capture, seconds: float = 0.4) -> None:
-    """Wait until the sink has been silent for `seconds`."""
-    while True:
-        time.sleep(0.1)
-        tail = capture.samples[-int(seconds * pulse.SAMPLE_RATE) :]
-        if len(tail) and not pulse.loud(tail, SOUND).any():
-            return
-
-
-def _rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def cli(home: DaemonHome, runs: int) -> dict[str, list[float]]:
@@ -80,16 +53,16 @@ def cli(home: DaemonHome, runs: int) -> dict[str, list[float]]:
     with pulse.Capture() as capture:
         for run in range(runs):
             for side in ("warm", "cold") if run % 2 == 0 else ("cold", "warm"):
-                _quiet(capture)
+                wait_quiet(capture)
                 text = f"Build {run * 2 + (side == 'cold')} finished."
                 started = time.monotonic()
                 if side == "warm":
                     subprocess.run([*kk, "say", text], env=env, cwd=REPO, check=True)
-                    warm.append(_first_sound_after(capture, started))
+                    warm.append(first_sound_after(capture, started))
                 else:
                     command = [PYTHON, "-m", "kokoro_mcp", "say", "--no-daemon", text]
                     subprocess.run(command, env=env, cwd=REPO, check=True)
-                    cold.append(_first_sound_after(capture, started))
+                    cold.append(first_sound_after(capture, started))
     return {"warm": warm, "cold": cold}
 
 
@@ -131,16 +104,16 @@ async def _mcp_block(
             await anyio.sleep(0.1)
         await session.call_tool("speak", {"text": "Warming up.", "wait": True})
         for phrase in phrases:
-            await anyio.to_thread.run_sync(_quiet, capture)
+            await anyio.to_thread.run_sync(wait_quiet, capture)
             sent = time.monotonic()
             result = await session.call_tool("speak", {"text": phrase, "wait": True})
             if result.is_error:
                 raise RuntimeError(f"speak failed: {result.content}")
-            sink = _first_sound_after(capture, sent)
+            sink = first_sound_after(capture, sent)
             at_sink.append(sink)
             tails.append(sink - float((result.structured_content or {})["time_to_first_audio"]))
         if home.pid() is not None and "KOKORO_MCP_DAEMON" not in env:
-            memory["daemon"] = _rss_mb(home.pid() or 0)
+            memory["daemon"] = rss_mb(home.pid() or 0)
     return {"at_sink": at_sink, "tails": tails, "memory": memory}
 
 

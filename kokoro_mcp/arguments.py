@@ -73,12 +73,16 @@ class Argument:
         if self.kind == "boolean":
             return isinstance(value, bool)
         if self.kind == "number":
+            if not isinstance(value, (int, float)) or isinstance(value, bool):
+                return False
+            try:
+                number = float(value)  # an integer of 400 digits does not fit
+            except OverflowError:
+                return False
             return (
-                isinstance(value, (int, float))
-                and not isinstance(value, bool)
-                and math.isfinite(value)
-                and (self.minimum is None or value >= self.minimum)
-                and (self.maximum is None or value <= self.maximum)
+                math.isfinite(number)
+                and (self.minimum is None or number >= self.minimum)
+                and (self.maximum is None or number <= self.maximum)
             )
         if not isinstance(value, str):
             return False
@@ -129,7 +133,7 @@ TEXT = Argument(
     "text",
     "string",
     "What to say: one to three plain sentences, no markdown or code.",
-    'a string: the words to say, e.g. "Build finished."',
+    'the words to say as a string, e.g. "Build finished."',
     required=True,
 )
 VOICE = Argument(

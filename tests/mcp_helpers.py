@@ -50,6 +50,7 @@ async def connect(
     read_timeout: float = 60.0,
     home: DaemonHome | None = None,
     client_name: str = "kokoro-tests",
+    logging_callback: Any = None,
 ) -> AsyncIterator[ClientSession]:
     """An initialized SDK ClientSession to a fresh `python -m kokoro_mcp` child.
 
@@ -73,6 +74,7 @@ async def connect(
                     write,
                     read_timeout_seconds=read_timeout,
                     client_info=Implementation(name=client_name, version="0"),
+                    logging_callback=logging_callback,
                 ) as session,
             ):
                 await session.initialize()
@@ -97,12 +99,18 @@ def error_text(result: CallToolResult) -> str:
 class RawServer:
     """The server on plain pipes: send JSON lines, read JSON lines, watch the process."""
 
-    def __init__(self, extra_env: Mapping[str, str] | None = None, args: list[str] | None = None):
+    def __init__(
+        self,
+        extra_env: Mapping[str, str] | None = None,
+        args: list[str] | None = None,
+        python_args: list[str] | None = None,
+    ):
+        """`python_args` replace `-m kokoro_mcp` (e.g. `-c` with a script)."""
         self.stderr_file = tempfile.TemporaryFile("w+")  # noqa: SIM115 (closed in close())
         self.home = DaemonHome()
         self.started_at = time.monotonic()
         self.process = subprocess.Popen(
-            [PYTHON, *SERVER_ARGS, *(args or [])],
+            [PYTHON, *(python_args or SERVER_ARGS), *(args or [])],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self.stderr_file,

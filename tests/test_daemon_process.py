@@ -265,7 +265,7 @@ def test_malformed_oversized_and_unknown_requests_get_errors_and_the_daemon_keep
             (b"[1, 2]\n", "JSON object"),
             (b'{"op": "status"}\n', '"id"'),
             (b'{"id": 2, "op": "dance"}\n', "unknown op"),
-            (b'{"id": 3, "op": "speak", "text": 5}\n', "text must be a string"),
+            (b'{"id": 3, "op": "speak", "text": 5}\n', "text must be the words to say"),
             (b'{"id": 4, "op": "speak", "text": "hi", "speed": true}\n', "speed must be"),
             (b'{"id": 5, "op": "speak", "text": "hi", "wait": "yes"}\n', "wait must be"),
             (b'{"id": 6, "op": "speak", "text": "hi", "spead": 1}\n', "unknown argument 'spead'"),

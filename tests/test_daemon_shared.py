@@ -159,6 +159,7 @@ def test_real_speech_from_three_of_eight_clients_is_heard_in_turn_and_memory_is_
             memory["proxies"] = sum(rss_mb(pid) for pid in proxies)
             memory["pss"] = sum(pss_mb(pid) for pid in [*daemons, *proxies])
             memory["proxy_pss"] = max(pss_mb(pid) for pid in proxies)
+            memory["proxy_rss"] = max(rss_mb(pid) for pid in proxies)
             memory["count"] = len(proxies)
             heavy_libraries.extend(library for pid in proxies for library in heavy_mapped(pid))
             done.set()
@@ -176,19 +177,19 @@ def test_real_speech_from_three_of_eight_clients_is_heard_in_turn_and_memory_is_
     print(
         f"RSS: daemon {memory['daemon']:.0f} MB + {memory['count']:.0f} proxies"
         f" {memory['proxies']:.0f} MB = {total:.0f} MB; PSS of all nine {memory['pss']:.0f} MB,"
-        f" largest proxy PSS {memory['proxy_pss']:.0f} MB"
+        f" largest proxy RSS {memory['proxy_rss']:.0f} MB, PSS {memory['proxy_pss']:.0f} MB"
     )
     assert memory["count"] == 8
-    assert memory["pss"] <= TOTAL_PSS_LIMIT_MB, memory
-    assert memory["proxy_pss"] <= PROXY_PSS_LIMIT_MB, memory
+    assert total <= TOTAL_RSS_LIMIT_MB, memory
+    assert memory["proxy_rss"] <= PROXY_RSS_LIMIT_MB, memory
+    assert memory["pss"] <= total, memory
     assert not heavy_libraries, f"a proxy loaded the engine's libraries: {heavy_libraries}"
 
 
-# Daemon + eight proxies. The MCP SDK alone makes a proxy ~65-70 MB RSS, ~20 MB of it shared
-# libraries that RSS counts in every process; PSS counts them once, so it is what the group
-# really takes. (RSS is printed; its 1.0 GB target is not met, see README.)
-TOTAL_PSS_LIMIT_MB = 1000
-PROXY_PSS_LIMIT_MB = 60
+# Daemon + eight proxies, as RSS (shared libraries counted in every process, so the strictest
+# reading of the target). PSS, which counts them once, is printed beside it.
+TOTAL_RSS_LIMIT_MB = 1000
+PROXY_RSS_LIMIT_MB = 60
 HEAVY = ("onnxruntime", "_multiarray_umath", "spacy", "misaki", "portaudio")
 
 

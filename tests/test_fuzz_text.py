@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kokoro_mcp.engine.g2p_input import collapse_runs
@@ -27,6 +27,7 @@ from kokoro_mcp.engine.kokoro import FIRST_PIECE_PHONEMES
 from kokoro_mcp.errors import InvalidInputError
 from kokoro_mcp.speaker import Speaker
 from kokoro_mcp.text import prepare_text, split_chunks
+from tests.fuzzing import derandomized
 
 pytest_plugins = ["tests.model_fixtures"]
 pytestmark = [pytest.mark.model, pytest.mark.slow]
@@ -38,15 +39,7 @@ pytestmark = [pytest.mark.model, pytest.mark.slow]
 G2P_CALL_BUDGET = 0.5
 HANG_BASE = 5.0
 VOICES = ("af_heart", "bm_george", "ef_dora", "ff_siwis", "hf_alpha")
-FUZZ = settings(
-    max_examples=20,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-    # Shrinking re-runs slow syntheses for minutes; the failing case is reported as found.
-    phases=[Phase.explicit, Phase.reuse, Phase.generate],
-)
+FUZZ = derandomized(20)
 
 ANY_UNICODE = st.text(
     alphabet=st.characters(

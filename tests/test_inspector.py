@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from tests import pulse
+from tests.inspector import inspector_cli
 from tests.mcp_helpers import REPO
 
 pytestmark = [
@@ -24,21 +25,10 @@ pytestmark = [
     pytest.mark.usefixtures("audio_server"),
 ]
 
-INSPECTOR_DIR = REPO / "tools" / "inspector"
-INSPECTOR = INSPECTOR_DIR / "node_modules" / ".bin" / "mcp-inspector"
-
 
 @pytest.fixture(scope="module")
 def inspector() -> Path:
-    """The pinned Inspector CLI, installed with npm on first use."""
-    if not INSPECTOR.exists():
-        npm = shutil.which("npm")
-        assert npm, "npm is needed for the MCP Inspector: apt-get install npm (Node >= 20)"
-        subprocess.run(
-            [npm, "install", "--no-audit", "--no-fund"], cwd=INSPECTOR_DIR, check=True, timeout=600
-        )
-    assert INSPECTOR.exists(), f"npm install did not provide {INSPECTOR}"
-    return INSPECTOR
+    return inspector_cli()
 
 
 @pytest.fixture(scope="module")

@@ -12,8 +12,8 @@ from mcp import Client
 
 from kokoro_mcp.config import Settings
 from kokoro_mcp.engine.tone import ToneEngine
-from kokoro_mcp.server.app import build_server
 from kokoro_mcp.server.backends import LocalBackend
+from kokoro_mcp.server.sdk_front import build_server
 from tests.mcp_helpers import assert_plain_error, error_text, structured
 
 pytestmark = [pytest.mark.audio, pytest.mark.usefixtures("audio_server")]
@@ -83,8 +83,8 @@ LONG = "x" * 100_000
         ("speak", {"text": "hi", "voice": "zz_nobody"}, "zz_nobody"),
         ("speak", {"text": "   "}, "text is empty"),
         ("speak", {"text": "x" * 20_001}, "20,000"),
-        ("speak", {}, "text is missing: speak needs a string"),
-        ("speak", {"text": 5}, "text must be a string: the words to say"),
+        ("speak", {}, "text is missing: speak needs the words to say as a string"),
+        ("speak", {"text": 5}, "text must be the words to say as a string"),
         # Strict types: no bool as a number, no string as a bool.
         ("speak", {"text": "hi", "speed": True}, "speed must be a number from 0.5 to 2.0"),
         ("speak", {"text": "hi", "speed": 9}, "(1.0 is normal); got 9 (a number)."),

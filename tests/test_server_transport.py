@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from kokoro_mcp.server.transport import replace_lone_surrogates
+from kokoro_mcp.server.jsonrpc import replace_lone_surrogates
 from tests.mcp_helpers import TONE, RawServer
 
 # Raw stdio against a server process: whole processes, so the group is `slow`.
@@ -62,7 +62,13 @@ def test_a_lone_surrogate_gets_an_answer_for_its_request() -> None:
 
 @pytest.mark.parametrize(
     ("request_id", "kind"),
-    [({"a": 1}, "an object"), ([1], "an array"), (True, "a boolean"), (1.5, "a fraction")],
+    [
+        ({"a": 1}, "an object"),
+        ([1], "an array"),
+        (True, "a boolean"),
+        (1.5, "a fraction"),
+        (None, "null"),
+    ],
 )
 def test_an_id_json_rpc_forbids_gets_invalid_request(request_id: object, kind: str) -> None:
     with RawServer(TONE) as server:

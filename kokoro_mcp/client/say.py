@@ -106,6 +106,8 @@ class _Speech:
         message = self.connection.read(timeout)
         while message is not None:
             request_id = message.get("id")
+            if message.get("event") == "log" and request_id is None:  # a first run's steps
+                print(f"kk: {message.get('message')}", file=sys.stderr)
             if request_id in self.pending and "event" not in message:
                 self.pending.discard(request_id)
                 if message.get("ok") is not True:

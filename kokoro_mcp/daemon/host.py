@@ -53,6 +53,9 @@ class SpeakerHost:
         self._engine_name: str = settings.engine
         self._startup_error: str | None = None
         self._installing = False  # assembling the model on a first run
+        self.install_step: str | None = None  # what the first run's install is doing now
+        # Told each install step, from the start-up thread (the daemon tells its clients).
+        self.on_install_step: Callable[[str], None] | None = None
         self._thread: threading.Thread | None = None
         self._closed = False
         self._lock = threading.Lock()
@@ -128,11 +131,18 @@ class SpeakerHost:
         )
         self._installing = True
         try:
-            result = install_model(root, on_step=lambda step: logger.info("model: %s…", step))
+            result = install_model(root, on_step=self._install_step)
         finally:
             self._installing = False
+            self.install_step = None
         logger.info("model installed in %.1f s", result.seconds)
         return self._engine_factory(self.settings)
+
+    def _install_step(self, step: str) -> None:
+        logger.info("model: %s…", step)
+        self.install_step = step
+        if self.on_install_step is not None:
+            self.on_install_step(step)
 
     def _should_install(self) -> bool:
         """Only where nothing is yet: never over a folder someone put other files in."""

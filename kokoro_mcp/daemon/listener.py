@@ -95,9 +95,17 @@ class DaemonListener:
 
     async def broadcast_closing(self, reason: str) -> None:
         """Tell every client the daemon is leaving on purpose (they relaunch, not fail)."""
+        await self._broadcast({"event": "closing", "reason": reason})
+
+    async def broadcast_install_step(self, step: str) -> None:
+        """Tell every client what a first run's model install is doing (MCP proxies pass it on
+        as a log message, `kk` prints it): the first speech waits for it."""
+        await self._broadcast(install_event(step))
+
+    async def _broadcast(self, event: Message) -> None:
         for send in list(self._senders.values()):
             with anyio.move_on_after(0.2):
-                await send({"event": "closing", "reason": reason})
+                await send(event)
 
     # -- one connection ----------------------------------------------------------------------
 
@@ -131,9 +139,19 @@ class DaemonListener:
             self.sessions[session_id] = session
             self._senders[session_id] = send
             logger.info("client %s (%s) connected", session.client, session.kind)
+            step = self.service.host.install_step
+            if step is not None:  # arrived in the middle of a first run's install
+                await send(install_event(step))
             async with anyio.create_task_group() as group:
                 await self._serve(session, reader, send, group)
                 # The client is gone or done: speech it asked for plays out.
+        except Exception as error:
+            # The listener's task group would end the whole daemon: one connection's failure
+            # costs that connection only, and its client is told.
+            logger.exception("connection %d failed", session_id)
+            await send(failure(None, KokoroError(
+                f"internal error ({type(error).__name__}); see the daemon log"
+            )))  # fmt: skip
         finally:
             self.sessions.pop(session_id, None)
             self._senders.pop(session_id, None)
@@ -259,7 +277,8 @@ class DaemonListener:
         if op == "voices":
             return (await self.service.voices(session.defaults.voice)).model_dump(mode="json")
         if op == "cancel":
-            scope = session.scopes.get(message.get("target"))
+            target = message.get("target")
+            scope = session.scopes.get(target) if _valid_id(target) else None
             if scope is not None:
                 scope.cancel()
             return {"cancelled": scope is not None}
@@ -362,6 +381,15 @@ class DaemonListener:
 
 
 # -- argument checks (the socket is an edge: nothing is trusted) ---------------------------------
+
+
+def install_event(step: str) -> Message:
+    return {
+        "event": "log",
+        "level": "info",
+        "message": f"First run: setting up the voice model ({step}); speech starts once it is"
+        " ready.",
+    }
 
 
 def _valid_id(value: Any) -> bool:

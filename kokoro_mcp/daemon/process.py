@@ -18,6 +18,8 @@ import time
 from pathlib import Path
 
 import anyio
+import anyio.from_thread
+import anyio.lowlevel
 
 from kokoro_mcp.config import Settings
 from kokoro_mcp.errors import KokoroError
@@ -102,7 +104,6 @@ async def _serve(settings: Settings, path: Path, idle_minutes: float, launched: 
     _socket_inode = path.stat().st_ino
     host = SpeakerHost(settings)
     host.start()
-    host.proceed()  # nothing to wait for: load the model now
     service = SpeechService(settings, host)
     leave = anyio.Event()
     reason = ["exit"]
@@ -126,6 +127,11 @@ async def _serve(settings: Settings, path: Path, idle_minutes: float, launched: 
         on_retire=retire,
         on_shutdown=shutdown,
     )
+    loop = anyio.lowlevel.current_token()
+    host.on_install_step = lambda step: anyio.from_thread.run(
+        listener.broadcast_install_step, step, token=loop
+    )
+    host.proceed()  # nothing to wait for: load the model now
 
     async def accept() -> None:
         async with socket_listener:

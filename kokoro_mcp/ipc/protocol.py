@@ -91,6 +91,10 @@ def decode(line: bytes) -> Message:
         message = json.loads(line)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise ProtocolError(f"not a JSON line ({error}); send one JSON object per line") from None
+    except RecursionError:
+        raise ProtocolError("JSON nested too deeply; send one flat JSON object per line") from None
+    except ValueError:  # an integer of thousands of digits (Python's int conversion limit)
+        raise ProtocolError("a number in the line is too long; send numbers as JSON") from None
     if not isinstance(message, dict):
         raise ProtocolError('each line must be a JSON object, e.g. {"id": 1, "op": "status"}')
     return message

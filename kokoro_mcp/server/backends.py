@@ -55,6 +55,9 @@ Progress = Callable[[int, int | None, str], Awaitable[None]]
 
 class SpeechBackend(Protocol):
     client_name: str
+    # Told what the daemon announces to everyone (a first run's install steps), to pass on to
+    # the MCP client as log messages; None: nobody listens.
+    on_log: Callable[[str], None] | None
 
     def running(self) -> contextlib.AbstractAsyncContextManager[None]: ...
     def proceed(self) -> None: ...
@@ -84,6 +87,7 @@ class LocalBackend:
 
         self.settings = settings
         self.client_name = "local"
+        self.on_log: Callable[[str], None] | None = None  # in-process: the log is stderr
         self.host = SpeakerHost(settings, engine_factory or create_engine_for)
         self.service = SpeechService(settings, self.host)
 
@@ -138,6 +142,7 @@ class DaemonBackend:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.client_name = "mcp"
+        self.on_log: Callable[[str], None] | None = None
         self._group: TaskGroup | None = None
         self._connection: _Connection | None = None
         self._connect_lock = anyio.Lock()
@@ -308,18 +313,26 @@ class DaemonBackend:
             logger.warning("speech daemon: %s", note)
         sock, leftover = sync_connection.detach()
         stream = await UNIXSocketStream.from_socket(sock)
-        connection = _Connection(stream, leftover)
+        connection = _Connection(stream, leftover, self._announce)
         if self._group is None:
             raise DaemonError("the MCP server is shutting down")
         self._group.start_soon(connection.read_loop)
         return connection
 
+    def _announce(self, message: str) -> None:
+        logger.info("speech daemon: %s", message)
+        if self.on_log is not None:
+            self.on_log(message)
+
 
 class _Connection:
     """One socket to the daemon: requests multiplexed by id, answers routed by a reader."""
 
-    def __init__(self, stream: SocketStream, leftover: bytes) -> None:
+    def __init__(
+        self, stream: SocketStream, leftover: bytes, announce: Callable[[str], None]
+    ) -> None:
         self.stream = stream
+        self._announce = announce
         self.reader = BufferedByteReceiveStream(stream)
         if leftover:
             self.reader.feed_data(leftover)
@@ -335,6 +348,9 @@ class _Connection:
                 message = decode(await self.reader.receive_until(b"\n", MAX_RESPONSE_BYTES))
                 if message.get("event") == "closing" and "id" not in message:
                     self.closing_reason = str(message.get("reason") or "closing")
+                    continue
+                if message.get("event") == "log" and "id" not in message:
+                    self._announce(str(message.get("message") or ""))
                     continue
                 target = self._pending.get(message.get("id"))  # type: ignore[arg-type]
                 if target is not None:

@@ -118,6 +118,21 @@ def client_name(params: Any) -> str | None:
     return "".join(ch for ch in name.strip() if ch.isprintable())[:MAX_CLIENT_NAME]
 
 
+def call_params_problem(params: Any) -> str | None:
+    """Why `tools/call` params cannot even name a call (JSON-RPC -32602), else None."""
+    arguments = params.get("arguments") if isinstance(params, dict) else None
+    if (
+        not isinstance(params, dict)
+        or not isinstance(params.get("name"), str)
+        or not (arguments is None or isinstance(arguments, dict))
+    ):
+        return (
+            'Invalid request parameters: tools/call needs "name" (a string) and "arguments"'
+            " (an object of argument names to values)."
+        )
+    return None
+
+
 def tool_result(result: BaseModel) -> dict[str, Any]:
     """A `tools/call` result for a structured tool result (text content mirrors it; a saved
     file follows as a resource link the client can open)."""

@@ -13,15 +13,13 @@ import logging
 import signal
 import sys
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Literal
 
 from kokoro_mcp.config import Settings
 from kokoro_mcp.shutdown import EXIT_OK, exit_now
-from kokoro_mcp.stdout_guard import StdoutGuard
+from kokoro_mcp.stdout_guard import STDOUT_FD, StdoutGuard
 
 if TYPE_CHECKING:
-    from mcp.server.mcpserver import MCPServer
-
     from kokoro_mcp.server.backends import SpeechBackend
 
 logger = logging.getLogger(__name__)
@@ -46,11 +44,13 @@ async def _watch_signals(backend: SpeechBackend) -> None:
             exit_now(EXIT_OK)
 
 
-async def _serve(app: MCPServer[Any], backend: SpeechBackend, guard: StdoutGuard) -> int:
+async def _serve_sdk(settings: Settings, backend: SpeechBackend, guard: StdoutGuard) -> int:
+    """The SDK's server, for the all-in-one process (--no-daemon)."""
     import anyio
 
-    from kokoro_mcp.server.transport import serve_stdio
+    from kokoro_mcp.server.sdk_front import build_server, serve_stdio
 
+    app = build_server(settings, backend)
     async with anyio.create_task_group() as group:
         if sys.platform != "win32":
             group.start_soon(_watch_signals, backend)
@@ -58,6 +58,25 @@ async def _serve(app: MCPServer[Any], backend: SpeechBackend, guard: StdoutGuard
         # points fd 1 at stderr again for the rest of the session.
         guard.release()
         await serve_stdio(app)
+        logger.info("stdin closed: exiting")
+        group.cancel_scope.cancel()
+    return EXIT_OK
+
+
+async def _serve_proxy(settings: Settings, backend: SpeechBackend, guard: StdoutGuard) -> int:
+    """The proxy's own small front (see proxy_front.py for why not the SDK's)."""
+    import anyio
+
+    from kokoro_mcp.server.proxy_front import serve_proxy
+    from kokoro_mcp.server.tools import SpeechTools
+
+    # fd 1 stays diverted to stderr for the whole session: only the front writes to the wire.
+    wire = guard.wire_fd if guard.wire_fd is not None else STDOUT_FD
+    async with anyio.create_task_group() as group:
+        if sys.platform != "win32":
+            group.start_soon(_watch_signals, backend)
+        async with backend.running():
+            await serve_proxy(SpeechTools(settings, backend), backend, wire)
         logger.info("stdin closed: exiting")
         group.cancel_scope.cancel()
     return EXIT_OK
@@ -73,21 +92,22 @@ def run_server(
     settings: Settings,
     guard: StdoutGuard | None = None,
     backend: SpeechBackend | None = None,
+    front: Literal["proxy", "sdk"] | None = None,
 ) -> int:
     """Serve MCP on stdin/stdout with `settings`; returns the exit code.
 
     Pass a `guard` installed earlier (before importing anything heavy) to cover those imports
-    too; otherwise one is installed here."""
+    too; otherwise one is installed here. The front is the proxy's own when the daemon serves
+    speech, the SDK's otherwise; `front` picks one (the tests compare the two)."""
     guard = guard or StdoutGuard.install()
     try:
         _quiet_sdk_logs()
         import anyio
 
-        from kokoro_mcp.server.app import build_server
-
         backend = backend or make_backend(settings)
-        app = build_server(settings, backend)
-        code = anyio.run(_serve, app, backend, guard)
+        front = front or ("proxy" if settings.daemon else "sdk")
+        serve = _serve_proxy if front == "proxy" else _serve_sdk
+        code = anyio.run(serve, settings, backend, guard)
     finally:
         if backend is not None:
             backend.close(CLOSE_TIMEOUT)

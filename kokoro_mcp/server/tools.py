@@ -1,7 +1,7 @@
 """The MCP tools: one dispatcher from a tool name and its raw arguments to a SpeechBackend call.
 
-Both fronts call it (the SDK server in app.py, the proxy's own in proxy_front.py), so a tool is
-added here and in the catalog, nowhere else. Arguments are checked against
+Both fronts call it (the SDK's in sdk_front.py, the proxy's own in proxy_front.py), so a tool
+is added here and in the catalog, nowhere else. Arguments are checked against
 kokoro_mcp/arguments.py first; a bad one raises InvalidInputError with the sentence to show.
 
 Nothing here blocks the event loop: waiting (for the model, or for playback with wait=true)
