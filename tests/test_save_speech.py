@@ -23,11 +23,18 @@ from mcp import Client
 from kokoro_mcp.config import Settings
 from kokoro_mcp.engine.tone import ToneEngine
 from kokoro_mcp.errors import InvalidInputError
-from kokoro_mcp.server.app import build_server
 from kokoro_mcp.server.backends import LocalBackend
+from kokoro_mcp.server.sdk_front import build_server
 from kokoro_mcp.speech_files import check_file_name, default_output_dir
 from tests import asr, pulse
-from tests.mcp_helpers import TONE, assert_plain_error, connect, error_text, structured
+from tests.mcp_helpers import (
+    NO_DAEMON,
+    TONE,
+    assert_plain_error,
+    connect,
+    error_text,
+    structured,
+)
 
 pytest_plugins = ["tests.model_fixtures"]
 
@@ -129,6 +136,28 @@ def test_save_speech_writes_what_the_engine_says(tmp_path: Path, onnx_engine: An
     heard = asr.transcribe(samples, rate)
     assert asr.word_error_rate(SAID, heard) <= 0.15, heard
     assert [p.name for p in folder.iterdir()] == ["parcel.wav"]  # no temporary file left
+
+
+@pytest.mark.audio
+@pytest.mark.usefixtures("audio_server")
+def test_both_mcp_fronts_return_the_file_as_a_resource_link(tmp_path: Path) -> None:
+    """The proxy's own front (with the daemon) and the SDK's (--no-daemon) answer alike."""
+
+    async def save(extra: dict[str, str], name: str) -> list[dict[str, Any]]:
+        env = {**TONE, "KOKORO_MCP_OUTPUT_DIR": str(tmp_path), **extra}
+        async with connect(env) as session:
+            result = await session.call_tool("save_speech", {"text": "Kept.", "file_name": name})
+            assert not result.is_error, error_text(result)
+            return [block.model_dump(mode="json", exclude_none=True) for block in result.content]
+
+    proxy = anyio.run(save, {}, "proxy")
+    sdk = anyio.run(save, NO_DAEMON, "sdk")
+    for content, name in ((proxy, "proxy.wav"), (sdk, "sdk.wav")):
+        assert [block["type"] for block in content] == ["text", "resource_link"]
+        link = content[1]
+        assert link["uri"] == (tmp_path / name).as_uri() and link["name"] == name
+        assert link["mimeType"] == "audio/wav" and link["size"] == (tmp_path / name).stat().st_size
+    assert set(proxy[1]) == set(sdk[1])  # the same fields from either front
 
 
 # -- escapes, through the daemon (tone engine) -----------------------------------------------------

@@ -128,8 +128,9 @@ class Engine(abc.ABC):
         if info is None:
             close = get_close_matches(str(voice), list(by_name), n=4, cutoff=0.5)
             hint = f" Did you mean {', '.join(close)}?" if close else ""
+            shown = voice if len(voice) <= 40 else voice[:40] + "…"
             raise InvalidInputError(
-                f"unknown voice {voice!r}.{hint} Pick one of the {len(by_name)} voices"
+                f"unknown voice {shown!r}.{hint} Pick one of the {len(by_name)} voices"
                 " (e.g. af_heart, am_michael, bf_emma, bm_george): the list_voices tool or"
                 " `kokoro-mcp voices` lists them."
             )
