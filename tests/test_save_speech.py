@@ -148,7 +148,10 @@ def test_both_mcp_fronts_return_the_file_as_a_resource_link(tmp_path: Path) -> N
         async with connect(env) as session:
             result = await session.call_tool("save_speech", {"text": "Kept.", "file_name": name})
             assert not result.is_error, error_text(result)
-            return [block.model_dump(mode="json", exclude_none=True) for block in result.content]
+            return [
+                block.model_dump(mode="json", by_alias=True, exclude_none=True)
+                for block in result.content
+            ]
 
     proxy = anyio.run(save, {}, "proxy")
     sdk = anyio.run(save, NO_DAEMON, "sdk")

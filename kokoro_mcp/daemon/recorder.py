@@ -3,7 +3,7 @@
 The file is synthesized on the engine that live speech uses, piece by piece at the engine's
 gate with background priority (engine/gate.py), without touching the Speaker's queue or the
 audio stream. A piece starts only while live speech has enough audio buffered ahead to play
-through the longest background piece seen so far (twice over, plus a margin), so what plays
+through the longest of the recent background pieces (twice over, plus a margin), so what plays
 never runs dry waiting for a file; when nothing is playing the file renders at full speed.
 """
 
@@ -29,7 +29,7 @@ SPARE_MARGIN_SECONDS = 1.0
 def live_can_spare(speaker: Speaker) -> SpareCheck:
     """The check a background piece waits for: true when no live speech needs the engine
     soon, i.e. nothing is live, everything live is synthesized, or the current utterance has
-    more than twice the longest background piece (plus a margin) buffered ahead of playback
+    more than twice the longest recent background piece (plus a margin) buffered ahead of playback
     (a lower bound of what is buffered: speech queued after it only adds)."""
 
     def spare(longest_background: float) -> bool:

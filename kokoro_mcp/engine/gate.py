@@ -9,12 +9,13 @@ by one thread at a time, one piece (about a sentence) per turn:
   at the start of an utterance: then the background piece is interrupted (where the backend
   can: ONNX Runtime) and computed again on a later turn;
 - background work starts a piece only when no live request is waiting and its `spare` check
-  says live speech can afford the wait: it is told the longest background turn so far, so the
-  caller can demand more audio buffered ahead than that turn takes.
+  says live speech can afford the wait: it is told the longest of the recent background turns,
+  so the caller can demand more audio buffered ahead than such a turn takes.
 """
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import threading
 import time
@@ -24,6 +25,9 @@ from kokoro_mcp.errors import SynthesisInterrupted
 
 POLL_SECONDS = 0.05
 FIRST_TURN_GUESS = 1.0  # seconds a background turn is assumed to take before one was timed
+# The longest of the last few turns: one piece slowed by a busy machine should not hold every
+# later file back until all live speech is synthesized.
+RECENT_TURNS = 8
 
 # Given the longest background turn yet (seconds): may background work take a turn now?
 SpareCheck = Callable[[float], bool]
@@ -38,7 +42,8 @@ class EngineGate:
         self._busy = False
         self._live_waiting = 0
         self.background_running = False
-        self.longest_background = FIRST_TURN_GUESS
+        self.longest_background = FIRST_TURN_GUESS  # of the last RECENT_TURNS turns
+        self._recent: collections.deque[float] = collections.deque(maxlen=RECENT_TURNS)
         self.background_turns = 0
         self.background_deferrals = 0  # polls a background turn waited for live speech
         self.preemptions = 0  # background pieces abandoned for the start of live speech
@@ -85,12 +90,9 @@ class EngineGate:
         try:
             yield
         finally:
-            held = time.monotonic() - started
             self.background_turns += 1
-            if self.background_turns == 1:
-                self.longest_background = held
-            else:
-                self.longest_background = max(self.longest_background, held)
+            self._recent.append(time.monotonic() - started)
+            self.longest_background = max(self._recent)
             self.background_running = False
             self._release()
 
