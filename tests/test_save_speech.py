@@ -295,3 +295,25 @@ def test_rendering_a_file_does_not_interrupt_what_is_playing(
     # shows without any file being made (a few short underruns).
     expected = LIVE_SENTENCES * 8 * SECONDS_PER_WORD
     assert gap_seconds < 0.3 and heard == pytest.approx(expected, abs=0.4), (gaps, heard)
+
+
+@pytest.mark.audio
+@pytest.mark.usefixtures("audio_server")
+def test_a_cancelled_save_leaves_no_file(tmp_path: Path) -> None:
+    """Cancelling the request stops the render at its next piece and discards the file."""
+    settings = Settings(engine="tone", daemon=False, output_dir=tmp_path)
+    engine = ToneEngine(seconds_per_word=0.1, latency=0.3, words_per_chunk=8)
+    backend = LocalBackend(settings, engine_factory=lambda _: engine)
+
+    async def run() -> None:
+        async with Client(build_server(settings, backend)) as client:
+            with anyio.move_on_after(2.0) as scope:  # ~6 of its 30 pieces rendered
+                await client.call_tool(
+                    "save_speech", {"text": _sentences("cut", 30), "file_name": "cut"}
+                )
+            assert scope.cancelled_caught, "the render finished before it was cancelled"
+            await anyio.sleep(1.0)  # the render thread reaches its next piece and stops
+            assert 0 < engine.gate.background_turns < 30  # under way, then stopped
+
+    anyio.run(run)
+    assert list(tmp_path.iterdir()) == []  # neither the file nor its temporary file

@@ -7,6 +7,8 @@ a real MCP client and through `kk`.
 
 from __future__ import annotations
 
+import subprocess
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -164,3 +166,21 @@ def test_blends_through_kk() -> None:
         assert "unknown voice 'bf_emmma'. Did you mean bf_emma" in unknown.stderr
         good = run_kk(home, "-v", "af_heart:0.6,bf_emma:0.4", "say", "Hello.")
         assert good.returncode == 0, good.stderr
+
+
+def test_kokoro_mcp_say_takes_a_blend_and_refuses_a_bad_one(tmp_path: Path) -> None:
+    from tests.mcp_helpers import PYTHON, REPO, server_env
+
+    def say(voice: str, out: Path) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [PYTHON, "-m", "kokoro_mcp", "say", "-v", voice, "-o", str(out), "Blended words."],
+            env=server_env(TONE), cwd=str(REPO), capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+
+    good = say("bf_emma:2,af_heart:3", tmp_path / "blend.wav")
+    assert good.returncode == 0 and (tmp_path / "blend.wav").stat().st_size > 44, good.stderr
+    bad = say("af_heart:0,bf_emma:1", tmp_path / "bad.wav")
+    assert bad.returncode == 2 and not (tmp_path / "bad.wav").exists(), bad.stderr
+    assert "voice must be a Kokoro voice name such as af_heart, or a blend" in bad.stderr
+    unknown = say("af_heart:0.5,bf_emmma:0.5", tmp_path / "unknown.wav")
+    assert unknown.returncode == 1 and "unknown voice 'bf_emmma'" in unknown.stderr
