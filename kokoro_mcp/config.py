@@ -25,7 +25,7 @@ from kokoro_mcp.limits import (
     MIN_AUDIO_LATENCY,
     MIN_SPEED,
 )
-from kokoro_mcp.voice_blend import BLEND_EXAMPLE, parse_voice
+from kokoro_mcp.voice_blend import BLEND_EXAMPLE, why_not_voice
 
 ENV_PREFIX = "KOKORO_MCP_"
 # Commands whose flags a setting can be limited to (`kokoro-mcp` alone means serve).
@@ -153,13 +153,11 @@ class VoiceName:
     expects_text = expects
 
     def accepts(self, value: Any) -> bool:
-        if not isinstance(value, str):
-            return False
-        try:
-            parse_voice(value)
-        except InvalidInputError:
-            return False
-        return True
+        return isinstance(value, str) and why_not_voice(value) is None
+
+    def why_not(self, value: Any) -> str | None:
+        """What is wrong with a rejected value (e.g. "the blend names 'af_heart' twice")."""
+        return why_not_voice(value) if isinstance(value, str) else None
 
 
 # -- the description ---------------------------------------------------------------------------
@@ -204,7 +202,15 @@ class Setting:
         expects = self.rule.expects if self.rule else "usable"
         where = " or ".join(place for place in (self.env, self.long_flag) if place)
         hint = f"; {self.hint}" if self.hint else ""
-        return f"{self.label} must be {expects}, got {value!r} (set {where}{hint})"
+        return (
+            f"{self.label} must be {expects}, got {value!r}{self._why(value)} (set {where}{hint})"
+        )
+
+    def _why(self, value: Any) -> str:
+        """ ": " and what is wrong, for rules that can tell (a voice blend's weights)."""
+        why_not = getattr(self.rule, "why_not", None)
+        reason = why_not(value) if why_not is not None else None
+        return f": {reason}" if reason else ""
 
     def from_flag(self, raw: str) -> Any:
         """The value a flag's text gives, checked; ConfigError says what is allowed."""
@@ -215,7 +221,9 @@ class Setting:
             expects = self.rule.expects_text if self.rule else self.kind.not_a
             raise ConfigError(f"{self.label} must be {expects}, got {raw!r}{hint}") from error
         if self.rule is not None and not self.rule.accepts(value):
-            raise ConfigError(f"{self.label} must be {self.rule.expects}, got {raw!r}{hint}")
+            raise ConfigError(
+                f"{self.label} must be {self.rule.expects}, got {raw!r}{self._why(value)}{hint}"
+            )
         return value
 
 

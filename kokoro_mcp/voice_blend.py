@@ -53,10 +53,19 @@ def _weight_text(weight: float) -> str:
     return f"{weight:.{WEIGHT_DIGITS}f}".rstrip("0").rstrip(".")
 
 
-def _bad(what: str) -> InvalidInputError:
-    return InvalidInputError(
+class BlendError(InvalidInputError):
+    """A malformed voice or blend; `reason` is what is wrong, without the advice."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+def _bad(what: str) -> BlendError:
+    return BlendError(
         f"voice blend {what}; write names with positive weights separated by commas, e.g."
-        f" {BLEND_EXAMPLE} (at most {MAX_BLEND_VOICES} voices, each once)."
+        f" {BLEND_EXAMPLE} (at most {MAX_BLEND_VOICES} voices, each once).",
+        f"the blend {what}",
     )
 
 
@@ -68,18 +77,20 @@ def _is_name(text: str) -> bool:
 def parse_voice(spec: str) -> VoiceBlend:
     """The blend `spec` describes; InvalidInputError in one sentence when it is malformed."""
     if not isinstance(spec, str) or not spec.strip():
-        raise InvalidInputError(
+        raise BlendError(
             "voice is empty: give a voice name such as af_heart, or a blend such as"
-            f" {BLEND_EXAMPLE}."
+            f" {BLEND_EXAMPLE}.",
+            "it is empty",
         )
     if len(spec) > MAX_VOICE_CHARS:
         raise _bad(f"is {len(spec)} characters long, more than {MAX_VOICE_CHARS}")
     text = spec.strip()
     if "," not in text and ":" not in text:
         if not _is_name(text):
-            raise InvalidInputError(
+            raise BlendError(
                 f"voice {text[:40]!r} is not a voice name: use letters, digits and _ (e.g."
-                f" af_heart), or a blend such as {BLEND_EXAMPLE}."
+                f" af_heart), or a blend such as {BLEND_EXAMPLE}.",
+                "a name is letters, digits and _ only",
             )
         return VoiceBlend(((text, 1.0),))
     pieces = [piece.strip() for piece in text.split(",")]
@@ -123,3 +134,12 @@ def lead_voice(spec: str) -> str:
         return parse_voice(spec).lead
     except InvalidInputError:
         return spec
+
+
+def why_not_voice(spec: str) -> str | None:
+    """What is wrong with `spec` as a voice or blend, in a few words; None when nothing is."""
+    try:
+        parse_voice(spec)
+    except BlendError as error:
+        return error.reason
+    return None

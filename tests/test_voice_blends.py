@@ -66,8 +66,13 @@ def test_malformed_blends_are_refused_in_one_sentence(spec: str, says: str) -> N
 
 def test_the_voice_setting_takes_blends_and_refuses_bad_weights() -> None:
     assert from_env({"KOKORO_MCP_VOICE": "af_heart:3,bf_emma:2"}).voice == "af_heart:3,bf_emma:2"
-    with pytest.raises(ConfigError, match=r"voice must be a Kokoro voice name .* or a blend"):
+    with pytest.raises(ConfigError) as caught:
         from_env({"KOKORO_MCP_VOICE": "af_heart:-1,bf_emma:2"})
+    assert str(caught.value).startswith(
+        "voice must be a Kokoro voice name such as af_heart, or a blend such as"
+        " af_heart:0.6,bf_emma:0.4, got 'af_heart:-1,bf_emma:2': the blend weight '-1' of"
+        " af_heart is not a number above 0 (set KOKORO_MCP_VOICE or --voice"
+    ), caught.value
 
 
 # -- the audio (real model) ----------------------------------------------------------------------
@@ -161,6 +166,7 @@ def test_blends_through_kk() -> None:
         bad = run_kk(home, "-v", "af_heart:-1,bf_emma:2", "say", "Hello.")
         assert bad.returncode == 2, bad.stderr
         assert "voice must be a Kokoro voice name such as af_heart, or a blend" in bad.stderr
+        assert "the blend weight '-1' of af_heart is not a number above 0" in bad.stderr
         unknown = run_kk(home, "-v", "af_heart:0.6,bf_emmma:0.4", "say", "Hello.")
         assert unknown.returncode == 1, unknown.stderr
         assert "unknown voice 'bf_emmma'. Did you mean bf_emma" in unknown.stderr
@@ -181,6 +187,6 @@ def test_kokoro_mcp_say_takes_a_blend_and_refuses_a_bad_one(tmp_path: Path) -> N
     assert good.returncode == 0 and (tmp_path / "blend.wav").stat().st_size > 44, good.stderr
     bad = say("af_heart:0,bf_emma:1", tmp_path / "bad.wav")
     assert bad.returncode == 2 and not (tmp_path / "bad.wav").exists(), bad.stderr
-    assert "voice must be a Kokoro voice name such as af_heart, or a blend" in bad.stderr
+    assert "got 'af_heart:0,bf_emma:1': the blend weight '0' of af_heart" in bad.stderr
     unknown = say("af_heart:0.5,bf_emmma:0.5", tmp_path / "unknown.wav")
     assert unknown.returncode == 1 and "unknown voice 'bf_emmma'" in unknown.stderr
