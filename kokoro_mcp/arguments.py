@@ -25,11 +25,13 @@ from kokoro_mcp.limits import (
     MIN_SPEED,
     MIN_TTL_SECONDS,
 )
+from kokoro_mcp.voice_blend import BLEND_EXAMPLE, MAX_BLEND_VOICES, MAX_VOICE_CHARS
 
 Kind = Literal["string", "number", "boolean"]
 
 SHOWN_CHARS = 40  # how much of a rejected value or name an error quotes back
-MAX_NAME_CHARS = 64  # voice names and other short identifiers
+MAX_NAME_CHARS = 64  # request ids, client names and other short identifiers
+MAX_FILE_NAME_CHARS = 120
 
 
 @dataclass(frozen=True)
@@ -148,9 +150,10 @@ TEXT = Argument(
 VOICE = Argument(
     "voice",
     "string",
-    "Voice name, e.g. af_heart or bm_george (see list_voices). Omit for the default.",
-    "a voice name such as af_heart (see list_voices)",
-    max_length=MAX_NAME_CHARS,
+    "Voice name, e.g. af_heart or bm_george (see list_voices), or a blend of up to"
+    f" {MAX_BLEND_VOICES} voices with weights, e.g. {BLEND_EXAMPLE}. Omit for the default.",
+    f"a voice name such as af_heart (see list_voices) or a blend such as {BLEND_EXAMPLE}",
+    max_length=MAX_VOICE_CHARS,
 )
 SPEED = Argument(
     "speed",
@@ -217,9 +220,35 @@ CODE_BLOCKS = Argument(
 
 SPEAK = (TEXT, VOICE, SPEED, MODE, WAIT, PRIORITY, TTL, REPLACE)
 
+FILE_TEXT = Argument(
+    "text",
+    "string",
+    "What to record: plain sentences (markdown and code are prepared as for speak).",
+    'a string: the words to record, e.g. "Welcome to the weekly summary."',
+    required=True,
+)
+FILE_NAME = Argument(
+    "file_name",
+    "string",
+    "Name of the WAV file inside the configured speech folder, e.g. summary.wav: no folders"
+    " and no '..'; .wav is added when missing. Omit for a name with the date and time.",
+    "a plain file name such as summary.wav",
+    max_length=MAX_FILE_NAME_CHARS,
+)
+OVERWRITE = Argument(
+    "overwrite",
+    "boolean",
+    "true replaces a file of the same name; false (default) refuses to.",
+    "true or false",
+    nullable=False,
+    default=False,
+)
+SAVE_SPEECH = (FILE_TEXT, FILE_NAME, VOICE, SPEED, OVERWRITE)
+
 # Every MCP tool's arguments, in the order clients list them.
 TOOL_ARGUMENTS: dict[str, tuple[Argument, ...]] = {
     "speak": SPEAK,
+    "save_speech": SAVE_SPEECH,
     "pause": (),
     "resume": (),
     "stop": (),

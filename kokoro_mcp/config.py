@@ -25,6 +25,7 @@ from kokoro_mcp.limits import (
     MIN_AUDIO_LATENCY,
     MIN_SPEED,
 )
+from kokoro_mcp.voice_blend import BLEND_EXAMPLE, why_not_voice
 
 ENV_PREFIX = "KOKORO_MCP_"
 # Commands whose flags a setting can be limited to (`kokoro-mcp` alone means serve).
@@ -144,16 +145,21 @@ class OneOf:
 
 @dataclass(frozen=True)
 class VoiceName:
-    """Letters, digits and underscores: a name, never a path or a shell fragment."""
+    """A name of letters, digits and underscores, or a blend of such names with weights
+    (voice_blend): never a path or a shell fragment. The engine checks the names exist."""
 
     @property
     def expects(self) -> str:
-        return "a Kokoro voice name such as af_heart"
+        return f"a Kokoro voice name such as af_heart, or a blend such as {BLEND_EXAMPLE}"
 
     expects_text = expects
 
     def accepts(self, value: Any) -> bool:
-        return isinstance(value, str) and bool(value) and value.replace("_", "").isalnum()
+        return isinstance(value, str) and why_not_voice(value) is None
+
+    def why_not(self, value: Any) -> str | None:
+        """What is wrong with a rejected value (e.g. "the blend names 'af_heart' twice")."""
+        return why_not_voice(value) if isinstance(value, str) else None
 
 
 # -- the description ---------------------------------------------------------------------------
@@ -198,7 +204,15 @@ class Setting:
         expects = self.rule.expects if self.rule else "usable"
         where = " or ".join(place for place in (self.env, self.long_flag) if place)
         hint = f"; {self.hint}" if self.hint else ""
-        return f"{self.label} must be {expects}, got {value!r} (set {where}{hint})"
+        return (
+            f"{self.label} must be {expects}, got {value!r}{self._why(value)} (set {where}{hint})"
+        )
+
+    def _why(self, value: Any) -> str:
+        """ ": " and what is wrong, for rules that can tell (a voice blend's weights)."""
+        why_not = getattr(self.rule, "why_not", None)
+        reason = why_not(value) if why_not is not None else None
+        return f": {reason}" if reason else ""
 
     def from_flag(self, raw: str) -> Any:
         """The value a flag's text gives, checked; ConfigError says what is allowed."""
@@ -209,7 +223,9 @@ class Setting:
             expects = self.rule.expects_text if self.rule else self.kind.not_a
             raise ConfigError(f"{self.label} must be {expects}, got {raw!r}{hint}") from error
         if self.rule is not None and not self.rule.accepts(value):
-            raise ConfigError(f"{self.label} must be {self.rule.expects}, got {raw!r}{hint}")
+            raise ConfigError(
+                f"{self.label} must be {self.rule.expects}, got {raw!r}{self._why(value)}{hint}"
+            )
         return value
 
 
@@ -234,7 +250,7 @@ _CLIENTS = frozenset({SERVE, SAY})
 class Settings:
     voice: str = setting(
         "af_heart",
-        "voice name, e.g. af_heart (see `voices`)",
+        f"voice name, e.g. af_heart (see `voices`), or a blend, e.g. {BLEND_EXAMPLE}",
         TEXT,
         rule=VoiceName(),
         short="-v",
@@ -252,6 +268,15 @@ class Settings:
     mode: Mode = choice("interrupt", MODES, "default speak mode", commands=_SERVER)
     # None: the per-user default folder
     model_dir: Path | None = setting(None, "model folder (default: per-user data folder)", PATH)
+    # None: `kokoro-mcp` in the music folder when there is one, else `speech` in the data
+    # folder (speech_files.py); save_speech never writes outside it.
+    output_dir: Path | None = setting(
+        None,
+        "folder save_speech writes WAV files into (default: ~/Music/kokoro-mcp, or the data"
+        " folder's speech/ when there is no music folder)",
+        PATH,
+        commands=_SERVER,
+    )
     engine: EngineName = choice("auto", ENGINES, "synthesis backend (default: auto)")
     # None: the system's default output
     device: str | int | None = setting(

@@ -4,6 +4,7 @@
 KokoroError                       errors.py
 ├── InvalidInputError             also a ValueError: an argument or setting we cannot use
 │   ├── UnknownVoiceError         no such voice in the installed model
+│   ├── BlendError                voice_blend.py: a malformed voice name or blend
 │   ├── UnsupportedLanguageError  the voice's language has no G2P here
 │   └── ConfigError               config.py: a KOKORO_MCP_* variable or flag
 ├── ModelError                    the model folder is missing, incomplete or corrupt

@@ -188,18 +188,40 @@ class AtomicFile:
             f"cannot write {self.target.shown}: could not create a temporary file beside it"
         )
 
-    def commit(self) -> None:
-        """Flush to disk and rename over the target (re-checked: it may have changed)."""
+    def commit(self, *, overwrite: bool = True) -> None:
+        """Flush to disk and rename over the target (re-checked: it may have changed). With
+        `overwrite=False` the file is linked into place instead, which fails rather than
+        replace anything that appeared at the target meanwhile."""
         try:
             self.file.flush()
             os.fsync(self.file.fileno())
             self.file.close()
             with contextlib.suppress(FileNotFoundError):
                 refuse_kind(self.target.shown, self.path, os.lstat(self.path))
-            os.replace(self.temp_path, self.path)
+            if overwrite or not self._link_into_place():
+                os.replace(self.temp_path, self.path)
         except OSError as error:
             raise OutputFileError(describe_os_error(self.target.shown, error)) from None
         self._committed = True
+
+    def _link_into_place(self) -> bool:
+        """Hard-link the finished file to the target unless something is there; False where
+        the file system has no hard links (then the caller's earlier check has to do)."""
+        try:
+            os.link(self.temp_path, self.path, follow_symlinks=False)
+        except FileExistsError:
+            raise OutputFileError(
+                f"cannot write {self.target.shown}: a file of that name appeared while the"
+                " audio was being made; it was left alone (pass overwrite to replace it)"
+            ) from None
+        except OSError as error:
+            if error.errno not in (errno.EPERM, errno.ENOTSUP, errno.EXDEV, errno.EMLINK):
+                raise
+            if os.path.lexists(self.path):
+                raise FileExistsError(errno.EEXIST, "File exists", str(self.path)) from None
+            return False
+        os.unlink(self.temp_path)
+        return True
 
     def discard(self) -> None:
         with contextlib.suppress(OSError):

@@ -44,6 +44,20 @@ class SpeakResult(BaseModel):
     )
 
 
+class SaveResult(BaseModel):
+    """The WAV file save_speech wrote (the content also carries it as a resource link)."""
+
+    path: str = Field(description="absolute path of the WAV file")
+    uri: str = Field(description="the file as a file:// URI")
+    file_name: str = Field(description="its name inside the speech folder")
+    duration: float = Field(description="seconds of audio")
+    bytes: int = Field(description="size of the file")
+    characters: int = Field(description="length of the text received")
+    voice: str
+    speed: float
+    overwritten: bool = Field(description="true when an existing file was replaced")
+
+
 class ControlResult(BaseModel):
     """Outcome of pause, resume or stop."""
 

@@ -110,13 +110,18 @@ def stream_wav(
 
 
 def write_wav(
-    path: Path | OutputTarget, chunks: Iterable[AudioArray], rate: int = SAMPLE_RATE
+    path: Path | OutputTarget,
+    chunks: Iterable[AudioArray],
+    rate: int = SAMPLE_RATE,
+    *,
+    overwrite: bool = True,
 ) -> float:
     """Write a WAV file atomically, refusing what isn't a plain file (see output_path);
     failures raise OutputFileError with one line and leave nothing behind. The temporary
-    file exists before the first chunk is asked for, so an unwritable folder fails at once."""
+    file exists before the first chunk is asked for, so an unwritable folder fails at once.
+    `overwrite=False` never replaces a file that appeared at the target meanwhile."""
     target = path if isinstance(path, OutputTarget) else check_output_path(path)
     with AtomicFile(target) as atomic:
         seconds = stream_wav(atomic.file, target.shown, chunks, seekable=True, rate=rate)
-        atomic.commit()
+        atomic.commit(overwrite=overwrite)
     return seconds

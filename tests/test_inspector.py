@@ -59,10 +59,15 @@ def run_inspector(inspector: Path, command: str, *args: str, timeout: float = 18
 def test_tools_list(inspector: Path, command: str) -> None:
     listed = run_inspector(inspector, command, "--method", "tools/list")
     tools = {tool["name"]: tool for tool in listed["tools"]}
-    assert set(tools) == {"speak", "pause", "resume", "stop", "status", "list_voices"}
+    assert set(tools) == {
+        "speak", "save_speech", "pause", "resume", "stop", "status", "list_voices"
+    }  # fmt: skip
     assert tools["status"]["annotations"]["readOnlyHint"] is True
     assert tools["stop"]["annotations"]["idempotentHint"] is True
-    assert all(t["annotations"]["destructiveHint"] is False for t in tools.values())
+    # Only save_speech may replace something (a file, with overwrite=true).
+    assert all(
+        t["annotations"]["destructiveHint"] is (t["name"] == "save_speech") for t in tools.values()
+    )
     assert tools["speak"]["inputSchema"]["required"] == ["text"]
     assert "outputSchema" in tools["speak"]
 

@@ -19,7 +19,7 @@ from tests.mcp_helpers import TONE, assert_plain_error, connect, error_text, str
 # quick loop): whole processes, so the group is `slow`.
 pytestmark = [pytest.mark.slow, pytest.mark.mcp, pytest.mark.usefixtures("pulse_server")]
 
-TOOLS = {"speak", "pause", "resume", "stop", "status", "list_voices"}
+TOOLS = {"speak", "save_speech", "pause", "resume", "stop", "status", "list_voices"}
 
 
 async def _ready(session: ClientSession, timeout: float = 20.0) -> dict[str, Any]:
@@ -43,7 +43,8 @@ def test_tool_list_has_schemas_annotations_and_descriptions() -> None:
                 notes = tool.annotations
                 assert notes is not None, tool.name
                 assert tool.title and notes.title, tool.name
-                assert notes.destructive_hint is False, tool.name
+                # Only save_speech may replace something: a file, with overwrite=true.
+                assert notes.destructive_hint is (tool.name == "save_speech"), tool.name
                 assert notes.open_world_hint is False, tool.name
                 assert tool.description and len(tool.description) > 60, tool.name
                 assert tool.output_schema is not None, tool.name

@@ -28,11 +28,14 @@ def test_tools_carry_titles_annotations_and_schemas() -> None:
     async def run() -> None:
         async with Client(_server()) as client:
             tools = {tool.name: tool for tool in (await client.list_tools()).tools}
-            assert set(tools) == {"speak", "pause", "resume", "stop", "status", "list_voices"}
+            assert set(tools) == {
+                "speak", "save_speech", "pause", "resume", "stop", "status", "list_voices"
+            }  # fmt: skip
             for tool in tools.values():
                 assert tool.title and tool.description and tool.output_schema
                 assert tool.annotations is not None
-                assert tool.annotations.destructive_hint is False
+                # Only save_speech may destroy anything: a file, with overwrite=true.
+                assert tool.annotations.destructive_hint is (tool.name == "save_speech")
                 assert tool.annotations.open_world_hint is False
             assert tools["status"].annotations.read_only_hint is True  # type: ignore[union-attr]
             assert tools["stop"].annotations.idempotent_hint is True  # type: ignore[union-attr]

@@ -63,7 +63,8 @@ commands:
   hook install claude-code [--user|--project] [--uninstall]
 
 options (before or after the command):
-  -v, --voice VOICE   e.g. af_heart, bm_george (default: $KOKORO_MCP_VOICE or af_heart)
+  -v, --voice VOICE   e.g. af_heart, bm_george, or a blend af_heart:0.6,bf_emma:0.4
+                      (default: $KOKORO_MCP_VOICE or af_heart)
   -s, --speed SPEED   0.5 .. 2.0 (default: $KOKORO_MCP_SPEED or 1.0)
   -m, --mode MODE     interrupt (default: replace your earlier speech) or queue
   --priority P        say: low (dropped if anything else is speaking or queued), normal, or

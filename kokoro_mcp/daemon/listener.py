@@ -19,9 +19,17 @@ from typing import Any
 import anyio
 from anyio.abc import SocketAttribute, SocketStream
 from anyio.streams.buffered import BufferedByteReceiveStream
+from pydantic import BaseModel
 
 from kokoro_mcp import __version__
-from kokoro_mcp.arguments import CODE_BLOCKS, MAX_NAME_CHARS, SPEAK, SPEED, check_arguments
+from kokoro_mcp.arguments import (
+    CODE_BLOCKS,
+    MAX_NAME_CHARS,
+    SAVE_SPEECH,
+    SPEAK,
+    SPEED,
+    check_arguments,
+)
 from kokoro_mcp.config import MODES, Settings
 from kokoro_mcp.daemon.service import Caller, SpeechService
 from kokoro_mcp.errors import KokoroError
@@ -44,6 +52,7 @@ logger = logging.getLogger(__name__)
 
 CLI_KIND = "cli"  # every command-line client is one owner: `kk "b"` replaces `kk "a"`
 SPEAK_OVER_SOCKET = (*SPEAK, CODE_BLOCKS)
+SAVE_OVER_SOCKET = (*SAVE_SPEECH, CODE_BLOCKS)
 
 
 @dataclass
@@ -240,8 +249,9 @@ class DaemonListener:
                 )))  # fmt: skip
                 continue
             op = message.get("op")
-            if op == "speak":
-                group.start_soon(self._speak, session, request_id, message, send)
+            if op in ("speak", "save_speech"):
+                handler = self._speak if op == "speak" else self._save_speech
+                group.start_soon(handler, session, request_id, message, send)
                 continue
             try:
                 result = await self._simple(session, op, message)
@@ -283,8 +293,8 @@ class DaemonListener:
         if op == "hello":
             raise ProtocolError("hello was already received on this connection")
         raise ProtocolError(
-            f"unknown op {str(op)[:40]!r}; use speak, cancel, pause, resume, stop, status,"
-            " voices, retire or shutdown"
+            f"unknown op {str(op)[:40]!r}; use speak, save_speech, cancel, pause, resume, stop,"
+            " status, voices, retire or shutdown"
         )
 
     async def _speak(
@@ -298,27 +308,64 @@ class DaemonListener:
             await send({"id": request_id, "event": "progress", "played": played,
                         "total": total, "message": text})  # fmt: skip
 
+        async def call() -> BaseModel:
+            arguments = _speak_arguments(message, session.defaults, self.settings)
+            return await self.service.speak(
+                Caller(owner=session.owner, client=session.client),
+                progress=progress if arguments["wait"] else None,
+                **arguments,
+            )
+
+        await self._answer(session, request_id, send, call, "speech stopped")
+
+    async def _save_speech(
+        self,
+        session: Session,
+        request_id: Any,
+        message: Message,
+        send: Callable[[Message], Awaitable[None]],
+    ) -> None:
+        async def call() -> BaseModel:
+            fields = {key: value for key, value in message.items() if key not in ("id", "op")}
+            checked = check_arguments("save_speech", fields, SAVE_OVER_SOCKET)
+            return await self.service.save_speech(
+                Caller(owner=session.owner, client=session.client),
+                checked["text"],
+                file_name=checked["file_name"],
+                voice=checked["voice"] or session.defaults.voice,
+                speed=session.defaults.speed if checked["speed"] is None else checked["speed"],
+                overwrite=checked["overwrite"],
+                code_blocks=checked["code_blocks"] or self.settings.code_blocks,
+            )
+
+        await self._answer(session, request_id, send, call, "no file was written")
+
+    async def _answer(
+        self,
+        session: Session,
+        request_id: Any,
+        send: Callable[[Message], Awaitable[None]],
+        call: Callable[[], Awaitable[BaseModel]],
+        on_cancel: str,
+    ) -> None:
+        """Run a long request in its own cancel scope (the client may `cancel` it) and send
+        its answer; `on_cancel` completes "cancelled by the client; ..."."""
         with anyio.CancelScope() as scope:
             session.scopes[request_id] = scope
             try:
-                arguments = _speak_arguments(message, session.defaults, self.settings)
-                result = await self.service.speak(
-                    Caller(owner=session.owner, client=session.client),
-                    progress=progress if arguments["wait"] else None,
-                    **arguments,
-                )
+                result = await call()
                 await send(ok(request_id, result.model_dump(mode="json")))
             except KokoroError as error:
                 await send(failure(request_id, error))
             except Exception as error:
-                logger.exception("speak failed")
+                logger.exception("request %r failed", request_id)
                 await send(failure(request_id, KokoroError(
                     f"internal error ({type(error).__name__}); see the daemon log"
                 )))  # fmt: skip
             finally:
                 session.scopes.pop(request_id, None)
         if scope.cancelled_caught:
-            await send(failure(request_id, KokoroError("cancelled by the client; speech stopped")))
+            await send(failure(request_id, KokoroError(f"cancelled by the client; {on_cancel}")))
 
     def _info(self, session: Session) -> DaemonInfo:
         return DaemonInfo(

@@ -8,6 +8,7 @@ or for playback with wait=true) is an async poll: `stop` and `status` are served
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ import anyio
 from kokoro_mcp.config import CodeBlocks, Mode, Priority, Settings
 from kokoro_mcp.daemon.host import SpeakerHost
 from kokoro_mcp.errors import InvalidInputError, KokoroError
-from kokoro_mcp.limits import MAX_TEXT_CHARS
+from kokoro_mcp.limits import MAX_TEXT_CHARS, validate_speed
 from kokoro_mcp.results import (
     AudioState,
     ClientQueue,
@@ -29,12 +30,15 @@ from kokoro_mcp.results import (
     ModelStatus,
     PlayerState,
     QueuedSpeech,
+    SaveResult,
     SpeakResult,
     StatusResult,
     Voice,
     VoiceList,
 )
 from kokoro_mcp.speaker_types import FINAL_STATES, LOCAL_OWNER, check_manners
+from kokoro_mcp.speech_files import check_file_name, output_dir, prepare_folder, save_target
+from kokoro_mcp.voice_blend import canonical_voice
 
 if TYPE_CHECKING:
     from kokoro_mcp.speaker import Speaker, SpeakerStatus, Utterance
@@ -77,6 +81,8 @@ class SpeechService:
         self._stops = 0  # bumped by every stop, so speaks still waiting for the model drop out
         self._waiting = 0  # speaks waiting for the model right now
         self._following = 0  # speaks with wait=true following playback right now
+        self._rendering = 0  # save_speech requests in progress
+        self._render_lock = anyio.Lock()
         self.last_request = time.monotonic()
 
     # -- speak -------------------------------------------------------------------------------
@@ -103,6 +109,7 @@ class SpeechService:
         asked_at = self.last_request = time.monotonic()
         check_text(text)
         check_manners(priority, ttl, replace)
+        voice = canonical_voice(voice)  # a malformed blend fails before waiting for the model
         stops = self._stops
         self._waiting += 1
         try:
@@ -138,6 +145,65 @@ class SpeechService:
         finally:
             self._following -= 1
             self.last_request = time.monotonic()
+
+    # -- save_speech -------------------------------------------------------------------------
+
+    async def save_speech(
+        self,
+        caller: Caller,
+        text: str,
+        *,
+        file_name: str | None,
+        voice: str,
+        speed: float,
+        overwrite: bool = False,
+        code_blocks: CodeBlocks | None = None,
+    ) -> SaveResult:
+        """Render `text` to a WAV file in the speech folder, beside whatever is playing (see
+        daemon/recorder.py). Name, folder and voice are checked before any synthesis;
+        cancelling the awaiting task abandons the file."""
+        from kokoro_mcp.daemon.recorder import live_can_spare, render_file
+
+        self.last_request = time.monotonic()
+        check_text(text)
+        voice = canonical_voice(voice)
+        speed = validate_speed(speed)
+        name = check_file_name(file_name)
+        folder = prepare_folder(output_dir(self.settings.output_dir))
+        target = save_target(folder, name, overwrite)  # refused now: nothing rendered
+        self._rendering += 1
+        cancelled = threading.Event()
+        try:
+            speaker = await self.host.ready_speaker(self.settings.load_timeout)
+            speaker.engine.check_voice(voice)
+            async with self._render_lock:  # one file at a time: the CPU is live speech's too
+
+                def render() -> float:
+                    return render_file(
+                        speaker.engine, text, target, voice=voice, speed=speed,
+                        overwrite=overwrite, code_blocks=code_blocks or self.settings.code_blocks,
+                        spare=live_can_spare(speaker), cancelled=cancelled,
+                    )  # fmt: skip
+
+                # Abandoned on cancellation: the flag stops the thread at its next piece.
+                seconds = await anyio.to_thread.run_sync(render, abandon_on_cancel=True)
+        finally:
+            cancelled.set()
+            self._rendering -= 1
+            self.last_request = time.monotonic()
+        assert target.path is not None
+        logger.info("%s saved %s (%.1f s of audio)", caller.client, target.path, seconds)
+        return SaveResult(
+            path=str(target.path),
+            uri=target.path.as_uri(),
+            file_name=name,
+            duration=round(seconds, 3),
+            bytes=target.path.stat().st_size,
+            characters=len(text),
+            voice=voice,
+            speed=speed,
+            overwritten=target.mode is not None,
+        )
 
     # -- pause / resume / stop ---------------------------------------------------------------
 
@@ -212,7 +278,7 @@ class SpeechService:
 
     def idle(self) -> bool:
         """Nothing to say, nothing sounding, nobody waiting for either."""
-        if self._waiting or self._following:
+        if self._waiting or self._following or self._rendering:
             return False
         speaker = self.host.speaker
         if speaker is None:

@@ -7,18 +7,21 @@ methods; text preparation, chunking and cancellation live here once so backends 
 from __future__ import annotations
 
 import abc
+import contextlib
 import itertools
 import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
 
 from kokoro_mcp.engine.g2p_input import shorten_chunk
-from kokoro_mcp.errors import InvalidInputError
+from kokoro_mcp.engine.gate import EngineGate, SpareCheck
+from kokoro_mcp.errors import InvalidInputError, SynthesisInterrupted
 from kokoro_mcp.limits import MAX_SPEED, MIN_SPEED, validate_speed
 from kokoro_mcp.text.markdown import CodeBlockMode
+from kokoro_mcp.voice_blend import parse_voice
 
 __all__ = ["MAX_SPEED", "MIN_SPEED", "validate_speed"]  # re-exported: part of the engine API
 
@@ -101,7 +104,23 @@ class Engine(abc.ABC):
         return None
 
     def check_voice(self, voice: str) -> VoiceInfo:
-        """Return the voice's info or raise an error that lists close matches."""
+        """Return the voice's (or blend's) info or raise an error that lists close matches.
+
+        A blend (`af_heart:0.6,bf_emma:0.4`, see voice_blend) is named by its canonical form
+        and speaks the language of its heaviest voice."""
+        blend = parse_voice(voice)
+        infos = [self._check_voice_name(name) for name in blend.names]
+        if not blend.is_blend:
+            return infos[0]
+        lead = infos[0]
+        genders = {info.gender for info in infos}
+        return replace(
+            lead,
+            name=blend.canonical,
+            gender=lead.gender if len(genders) == 1 else "mixed",
+        )
+
+    def _check_voice_name(self, voice: str) -> VoiceInfo:
         from difflib import get_close_matches
 
         by_name = {v.name: v for v in self.voices()}
@@ -109,8 +128,9 @@ class Engine(abc.ABC):
         if info is None:
             close = get_close_matches(str(voice), list(by_name), n=4, cutoff=0.5)
             hint = f" Did you mean {', '.join(close)}?" if close else ""
+            shown = voice if len(voice) <= 40 else voice[:40] + "…"
             raise InvalidInputError(
-                f"unknown voice {voice!r}.{hint} Pick one of the {len(by_name)} voices"
+                f"unknown voice {shown!r}.{hint} Pick one of the {len(by_name)} voices"
                 " (e.g. af_heart, am_michael, bf_emma, bm_george): the list_voices tool or"
                 " `kokoro-mcp voices` lists them."
             )
@@ -124,6 +144,8 @@ class Engine(abc.ABC):
         *,
         cancelled: CancelCheck | None = None,
         prepare: bool = True,
+        background: SpareCheck | None = None,
+        code_blocks: CodeBlockMode | None = None,
     ) -> Iterator[AudioChunk]:
         """Make `text` speakable (unless `prepare` is false), then `synthesize` it.
 
@@ -134,7 +156,9 @@ class Engine(abc.ABC):
         info = self.check_voice(voice)
         # Lazy: a 1 MB text starts as soon as its first block is prepared.
         text_chunks = (
-            speakable_chunks(text, code_blocks=self.code_blocks, language=info.language)
+            speakable_chunks(
+                text, code_blocks=code_blocks or self.code_blocks, language=info.language
+            )
             if prepare
             else split_chunks(text)
         )
@@ -145,8 +169,20 @@ class Engine(abc.ABC):
                 " are removed. Pass plain sentences."
             )
         yield from self.synthesize(
-            itertools.chain([first_chunk], text_chunks), voice, speed, cancelled=cancelled
+            itertools.chain([first_chunk], text_chunks),
+            voice,
+            speed,
+            cancelled=cancelled,
+            background=background,
         )
+
+    @property
+    def gate(self) -> EngineGate:
+        """Turns at the model for live speech and background rendering (engine/gate.py)."""
+        gate = self.__dict__.get("_gate")
+        if gate is None:  # made on first use: subclasses need not call a base __init__
+            gate = self.__dict__.setdefault("_gate", EngineGate())
+        return gate  # type: ignore[no-any-return]
 
     def synthesize(
         self,
@@ -155,10 +191,15 @@ class Engine(abc.ABC):
         speed: float = 1.0,
         *,
         cancelled: CancelCheck | None = None,
+        background: SpareCheck | None = None,
     ) -> Iterator[AudioChunk]:
         """Audio for already prepared text chunks (`text.speakable_chunks`), one model piece
         at a time; stops between pieces once `cancelled()` is true. The chunks are pulled
-        lazily, so whoever prepares them (the Speaker) pays only for what is spoken."""
+        lazily, so whoever prepares them (the Speaker) pays only for what is spoken.
+
+        Each piece is one turn at the engine's gate: live speech by default; with
+        `background` (a file being rendered), only when that check says live speech can
+        spare the time."""
         speed = validate_speed(speed)
         index = 0
         recent: list[str] = []  # the last chunks said, to catch a degenerate repetition
@@ -169,15 +210,35 @@ class Engine(abc.ABC):
                 repeated += 1
                 continue
             recent = [*recent[-(MAX_SAME_CHUNK - 1) :], text_chunk]
-            for piece in self.split_for_model(text_chunk, voice, first=index == 0):
+            pieces = self.split_for_model(text_chunk, voice, first=index == 0)
+            piece: str | None = None  # fetched but not yet synthesized (a preempted one)
+            while True:
                 if cancelled is not None and cancelled():
                     return
-                samples = self.synthesize_chunk(piece, voice, speed)
-                if samples.size == 0:
-                    continue
-                yield AudioChunk(index, piece, samples)
-                index += 1
+                try:
+                    with self._turn(background, cancelled, first=index == 0):
+                        if piece is None:
+                            piece = next(pieces, None)  # G2P runs here: inside the turn
+                        if piece is None:
+                            break
+                        samples = self.synthesize_chunk(piece, voice, speed)
+                except SynthesisInterrupted:
+                    if background is None or (cancelled is not None and cancelled()):
+                        raise
+                    continue  # preempted by live speech: the same piece on a later turn
+                if samples.size:
+                    yield AudioChunk(index, piece, samples)
+                    index += 1
+                piece = None
         if repeated:
             logger.info(
                 "skipped %d chunks that repeated the one before (degenerate text)", repeated
             )
+
+    def _turn(
+        self, background: SpareCheck | None, cancelled: CancelCheck | None, *, first: bool
+    ) -> contextlib.AbstractContextManager[None]:
+        """A turn at the gate: live speech preempts a background piece for its first piece."""
+        if background is None:
+            return self.gate.live(self.interrupt if first else None)
+        return self.gate.background(background, cancelled or (lambda: False))

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from kokoro_mcp.engine.voices import LANGUAGES
 from kokoro_mcp.errors import ModelError, UnsupportedLanguageError
 from kokoro_mcp.model.paths import INSTALL_COMMAND
+from kokoro_mcp.voice_blend import lead_voice
 
 logger = logging.getLogger(__name__)
 
@@ -37,8 +38,9 @@ def supported_languages_text() -> str:
 
 
 def language_letter(voice: str) -> str:
-    """The voice's language letter, or an error naming the languages we do speak."""
-    letter = voice[:1]
+    """The voice's (a blend's heaviest voice's) language letter, or an error naming the
+    languages we do speak."""
+    letter = lead_voice(voice)[:1]
     if letter not in SUPPORTED_LETTERS:
         language = LANGUAGES.get(letter, ("", "an unknown language"))[1]
         raise UnsupportedLanguageError(

@@ -125,7 +125,7 @@ class KokoroEngine(Engine):
 
     def phonemize(self, text: str, voice: str) -> str:
         """Kokoro phonemes for `text` in the voice's language (only in-vocabulary symbols)."""
-        key = (text, voice[:1])
+        key = (text, language_letter(voice))
         cached = self._phoneme_cache.get(key)
         if cached is not None:
             self._phoneme_cache.move_to_end(key)

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from kokoro_mcp.engine.base import AudioArray
+from kokoro_mcp.engine.blend_cache import BlendCache
 from kokoro_mcp.engine.kokoro import KokoroEngine
 from kokoro_mcp.engine.mlx_thread import MlxThread
 from kokoro_mcp.errors import ModelError
@@ -42,6 +43,7 @@ class MlxEngine(KokoroEngine):
         self._thread = MlxThread()
         self._model: Any = None  # touched only on the MLX thread
         self._voice_packs: dict[str, Any] = {}  # mx.array per voice, MLX thread only
+        self._blends: BlendCache[Any] = BlendCache()
 
     # -- loading -------------------------------------------------------------------------
 
@@ -84,7 +86,10 @@ class MlxEngine(KokoroEngine):
         return names
 
     def _voice_pack(self, voice: str) -> Any:
-        """The voice's VOICE_SHAPE style table as an mx.array (call on the MLX thread)."""
+        """The voice's (or blend's) VOICE_SHAPE style table as an mx.array (MLX thread)."""
+        return self._blends.table(voice, self._named_pack)
+
+    def _named_pack(self, voice: str) -> Any:
         pack = self._voice_packs.get(voice)
         if pack is None:
             import mlx.core as mx

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from kokoro_mcp.engine.base import AudioArray
+from kokoro_mcp.engine.blend_cache import BlendCache
 from kokoro_mcp.engine.kokoro import MAX_PHONEMES, KokoroEngine
 from kokoro_mcp.engine.onnx_session import open_session
 from kokoro_mcp.errors import ModelError, SynthesisInterrupted
@@ -30,7 +31,8 @@ class OnnxEngine(KokoroEngine):
         self._files: ModelFiles | None = None
         self._session: Any = None
         self._input_name = "tokens"
-        self._voice_tables: dict[str, np.ndarray] = {}
+        self._voice_tables: dict[str, np.ndarray] = {}  # per voice name
+        self._blends: BlendCache[np.ndarray] = BlendCache()
         self._run_options: Any = None  # of the model call in progress, for interrupt()
 
     def files(self) -> ModelFiles:
@@ -55,10 +57,14 @@ class OnnxEngine(KokoroEngine):
         return self.files().spacy_dir
 
     def _voice_table(self, voice: str) -> np.ndarray:
-        table = self._voice_tables.get(voice)
+        """The style table of a voice, or of a blend (mixed once, then cached)."""
+        return self._blends.table(voice, self._named_table)
+
+    def _named_table(self, name: str) -> np.ndarray:
+        table = self._voice_tables.get(name)
         if table is None:
-            table = self.files().load_voice(voice)
-            self._voice_tables[voice] = table
+            table = self.files().load_voice(name)
+            self._voice_tables[name] = table
         return table
 
     def feeds(self, symbols: str, voice: str, speed: float) -> dict[str, np.ndarray]:

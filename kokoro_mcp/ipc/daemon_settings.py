@@ -1,9 +1,10 @@
 """The settings that belong to the daemon rather than to each request.
 
-Engine, model folder, device, keep-alive, audio latency and queue bound are fixed when the
-daemon starts (taken from the client that launches it); voice, speed, mode and code-block
-handling travel with every request. A client whose daemon-level settings differ from the
-running daemon's is told so (status, log) rather than given a second daemon.
+Engine, model folder, device, keep-alive, audio latency, queue bound and the folder save_speech
+writes into are fixed when the daemon starts (taken from the client that launches it); voice,
+speed, mode and code-block handling travel with every request. A client whose daemon-level
+settings differ from the running daemon's is told so (status, log) rather than given a second
+daemon.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 from kokoro_mcp.config import Settings
 
 DAEMON_FIELDS = ("engine", "model_dir", "device", "keep_alive", "audio_latency", "max_queue",
-                 "idle_minutes")  # fmt: skip
+                 "idle_minutes", "output_dir")  # fmt: skip
 REQUEST_FIELDS = ("voice", "speed", "mode")  # the client's own defaults for its requests
 
 
@@ -42,6 +43,8 @@ def launch_args(settings: Settings) -> list[str]:
         args += ["--model-dir", str(settings.model_dir)]
     if settings.device is not None:
         args += ["--device", str(settings.device)]
+    if settings.output_dir is not None:
+        args += ["--output-dir", str(settings.output_dir)]
     return args
 
 

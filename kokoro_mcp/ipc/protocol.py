@@ -23,6 +23,7 @@ from kokoro_mcp.errors import (
     InvalidInputError,
     KokoroError,
     ModelError,
+    OutputFileError,
     QueueFullError,
 )
 
@@ -32,8 +33,8 @@ MAX_REQUEST_BYTES = 1024 * 1024  # a 20,000-character text escaped as \uXXXX is 
 MAX_RESPONSE_BYTES = 16 * 1024 * 1024
 HANDSHAKE_TIMEOUT = 10.0  # a connection that says nothing this long is closed
 
-OPS = ("hello", "speak", "cancel", "pause", "resume", "stop", "status", "voices", "retire",
-       "shutdown")  # fmt: skip
+OPS = ("hello", "speak", "save_speech", "cancel", "pause", "resume", "stop", "status", "voices",
+       "retire", "shutdown")  # fmt: skip
 
 Message = dict[str, Any]
 
@@ -56,6 +57,7 @@ _ERROR_TYPES: tuple[tuple[str, type[KokoroError]], ...] = (
     ("queue_full", QueueFullError),
     ("model", ModelError),
     ("audio", AudioDeviceError),
+    ("output_file", OutputFileError),
     ("protocol", ProtocolError),
     ("daemon", DaemonError),
     ("error", KokoroError),

@@ -36,6 +36,7 @@ from kokoro_mcp.results import (
     ControlResult,
     Defaults,
     ModelStatus,
+    SaveResult,
     SpeakResult,
     StatusResult,
     VoiceList,
@@ -81,6 +82,9 @@ class SpeechBackend(Protocol):
         self, text: str, *, voice: str, speed: float, mode: Mode, wait: bool,
         progress: Progress | None, manners: Manners = ...,
     ) -> SpeakResult: ...  # fmt: skip
+    async def save_speech(
+        self, text: str, *, file_name: str | None, voice: str, speed: float, overwrite: bool
+    ) -> SaveResult: ...
     async def control(self, action: Action) -> ControlResult: ...
     async def status(self) -> StatusResult: ...
     async def voices(self) -> VoiceList: ...
@@ -127,6 +131,16 @@ class LocalBackend:
             Caller(client=self.client_name), text, voice=voice, speed=speed, mode=mode,
             wait=wait, code_blocks=self.settings.code_blocks, progress=progress,
             **manners._asdict(),
+        )  # fmt: skip
+
+    async def save_speech(
+        self, text: str, *, file_name: str | None, voice: str, speed: float, overwrite: bool
+    ) -> SaveResult:
+        from kokoro_mcp.daemon.service import Caller
+
+        return await self.service.save_speech(
+            Caller(client=self.client_name), text, file_name=file_name, voice=voice,
+            speed=speed, overwrite=overwrite, code_blocks=self.settings.code_blocks,
         )  # fmt: skip
 
     async def control(self, action: Action) -> ControlResult:
@@ -210,6 +224,15 @@ class DaemonBackend:
             wait=wait, code_blocks=self.settings.code_blocks, **manners.wire(),
         )  # fmt: skip
         return SpeakResult.model_validate(result)
+
+    async def save_speech(
+        self, text: str, *, file_name: str | None, voice: str, speed: float, overwrite: bool
+    ) -> SaveResult:
+        result = await self._call(
+            "save_speech", text=text, file_name=file_name, voice=voice, speed=speed,
+            overwrite=overwrite, code_blocks=self.settings.code_blocks,
+        )  # fmt: skip
+        return SaveResult.model_validate(result)
 
     async def control(self, action: Action) -> ControlResult:
         waiting = self._waiting if action == "stop" else 0

@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from kokoro_mcp import __version__
 from kokoro_mcp.arguments import input_schema
 from kokoro_mcp.config import Settings
-from kokoro_mcp.results import ControlResult, SpeakResult, StatusResult, VoiceList
+from kokoro_mcp.results import ControlResult, SaveResult, SpeakResult, StatusResult, VoiceList
 from kokoro_mcp.server import texts
 
 SERVER_NAME = "kokoro-mcp"
@@ -23,6 +23,7 @@ SERVER_TITLE = "Kokoro speech"
 SERVER_DESCRIPTION = "Local text-to-speech (Kokoro-82M) on the user's speakers."
 VOICES_URI = "kokoro://voices"
 VOICES_MIME = "application/json"
+WAV_MIME = "audio/wav"
 MAX_CLIENT_NAME = 64
 
 
@@ -33,11 +34,20 @@ class ToolSpec(NamedTuple):
     result: type[BaseModel]
     read_only: bool = False
     idempotent: bool = False
+    destructive: bool = False
 
 
 TOOLS = (
     ToolSpec(
         "speak", "Speak aloud", lambda settings: texts.speak_description(settings.mode), SpeakResult
+    ),
+    # Destructive only in that overwrite=true replaces a file; by default it never does.
+    ToolSpec(
+        "save_speech",
+        "Save speech to a file",
+        lambda _: texts.SAVE_SPEECH,
+        SaveResult,
+        destructive=True,
     ),
     ToolSpec("pause", "Pause speech", lambda _: texts.PAUSE, ControlResult, idempotent=True),
     ToolSpec("resume", "Resume speech", lambda _: texts.RESUME, ControlResult, idempotent=True),
@@ -52,9 +62,9 @@ TOOLS = (
 
 
 def tool_annotations(spec: ToolSpec) -> dict[str, Any]:
-    # Nothing here deletes data or reaches beyond this machine.
+    # Nothing here reaches beyond this machine.
     return {
-        "destructiveHint": False,
+        "destructiveHint": spec.destructive,
         "idempotentHint": spec.idempotent,
         "openWorldHint": False,
         "readOnlyHint": spec.read_only,
@@ -124,11 +134,33 @@ def call_params_problem(params: Any) -> str | None:
 
 
 def tool_result(result: BaseModel) -> dict[str, Any]:
-    """A `tools/call` result for a structured tool result (text content mirrors it)."""
+    """A `tools/call` result for a structured tool result (text content mirrors it; a saved
+    file follows as a resource link the client can open)."""
+    content: list[dict[str, Any]] = [{"text": result.model_dump_json(indent=2), "type": "text"}]
+    if isinstance(result, SaveResult):
+        content.append(file_link(result))
     return {
-        "content": [{"text": result.model_dump_json(indent=2), "type": "text"}],
+        "content": content,
         "isError": False,
         "structuredContent": result.model_dump(mode="json"),
+    }
+
+
+def has_links(result: BaseModel) -> bool:
+    """True when `tool_result` adds content beyond the text mirror of the result."""
+    return isinstance(result, SaveResult)
+
+
+def file_link(saved: SaveResult) -> dict[str, Any]:
+    """The MCP `resource_link` content item for a file save_speech wrote."""
+    return {
+        "type": "resource_link",
+        "uri": saved.uri,
+        "name": saved.file_name,
+        "title": saved.file_name,
+        "description": f"{saved.duration:.1f} s of speech ({saved.voice}), WAV",
+        "mimeType": WAV_MIME,
+        "size": saved.bytes,
     }
 
 

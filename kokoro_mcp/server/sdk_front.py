@@ -71,8 +71,10 @@ from kokoro_mcp.server.catalog import (
     ToolSpec,
     call_params_problem,
     client_name,
+    has_links,
     tool_error,
     tool_listing,
+    tool_result,
 )
 from kokoro_mcp.server.jsonrpc import (
     CHECKED_LINE_CHARS,
@@ -182,9 +184,14 @@ def _sdk_tool(tools: SpeechTools, spec: ToolSpec) -> Callable[..., Awaitable[Bas
             await ctx.report_progress(played, total, message)
 
         try:
-            return await tools.call(spec.name, params.get("arguments"), progress)
+            result = await tools.call(spec.name, params.get("arguments"), progress)
         except KokoroError as error:
             raise ToolError(str(error)) from None
+        if has_links(result):
+            # Content beyond the text mirror (a saved file's resource link): the catalog's own
+            # result, as the proxy front sends it; the SDK still checks it against the schema.
+            return CallToolResult.model_validate(tool_result(result))
+        return result
 
     # The SDK reads the result's type from the annotation (output schema, structured result).
     run.__annotations__ = {"ctx": Context[Any, Any], "return": spec.result}

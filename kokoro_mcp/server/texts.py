@@ -62,6 +62,15 @@ def speak_description(default_mode: str) -> str:
     return _SPEAK.format(mode_sentence=mode_sentence, max_chars=MAX_TEXT_CHARS)
 
 
+SAVE_SPEECH = """\
+Record text as speech into a WAV file instead of playing it, e.g. when the user asks to keep \
+a summary as audio. The file goes into the user's speech folder (configured by the user; by \
+default a kokoro-mcp folder in their music folder): pass only a plain file_name such as \
+summary.wav, never a path. An existing file is kept unless overwrite=true. Speech already \
+playing is not disturbed; the file is made while it plays. The result gives the path, a \
+file:// link, the duration in seconds, the voice and speed; a resource link to the file \
+follows it."""
+
 PAUSE = """\
 Pause the speech that is playing, keeping its place so `resume` continues it. Use it when \
 the user needs a moment of silence but wants to hear the rest; use `stop` to discard it. \
@@ -86,8 +95,10 @@ still playing. Read-only."""
 LIST_VOICES = """\
 List the voices you can pass to `speak` as `voice`, with language and gender. The first \
 letter of a name is its language (a = American English, b = British English), the \
-second its gender (f/m): af_heart is American English, female. The same list is the \
-kokoro://voices resource. Read-only."""
+second its gender (f/m): af_heart is American English, female. A blend mixes up to four \
+voices by weight, e.g. voice="af_heart:0.6,bf_emma:0.4" (weights are normalised; the \
+heaviest voice's language decides pronunciation). The same list is the kokoro://voices \
+resource. Read-only."""
 
 VOICES_RESOURCE = """\
 The installed voices as JSON: name, language, gender, and whether this install can speak \

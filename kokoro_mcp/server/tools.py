@@ -48,6 +48,14 @@ class SpeechTools:
                 progress=progress if checked["wait"] else None,
                 manners=Manners(checked["priority"], checked["ttl"], checked["replace"]),
             )
+        if name == "save_speech":
+            return await self.backend.save_speech(
+                checked["text"],
+                file_name=checked["file_name"],
+                voice=checked["voice"] or self.settings.voice,
+                speed=self.settings.speed if checked["speed"] is None else checked["speed"],
+                overwrite=checked["overwrite"],
+            )
         if name in ("pause", "resume", "stop"):
             return await self.backend.control(cast(Action, name))
         if name == "status":
