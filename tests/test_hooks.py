@@ -3,6 +3,7 @@ the agent up, and installing the hooks into settings.json and taking them out ag
 
 from __future__ import annotations
 
+import itertools
 import json
 import subprocess
 import time
@@ -11,12 +12,15 @@ from typing import Any
 
 import pytest
 
-from kokoro_mcp.hooks.claude_code import compose
+from kokoro_mcp.engine.tone import ToneEngine
+from kokoro_mcp.hooks.claude_code import NOTIFY_PREFIX, compose, manners
 from kokoro_mcp.hooks.settings import MARKER, SettingsFileError, install, uninstall
 from tests import pulse
 from tests.asr import transcribe
-from tests.daemon_helpers import DaemonHome
+from tests.daemon_audio import describe_heard, distinct_texts, heard_in_order, tones_of
+from tests.daemon_helpers import DaemonHome, run_kk
 from tests.mcp_helpers import PYTHON, REPO, TONE, server_env
+from tests.waiting import wait_until
 
 REPLY_WITH_SUMMARY = """I refactored the parser and ran the whole suite.
 
@@ -248,3 +252,69 @@ def test_hook_install_from_the_command_line(tmp_path: Path) -> None:
         [*command, "--uninstall"], env=env, cwd=str(REPO), capture_output=True, text=True
     )
     assert done.returncode == 0 and "removed 2" in done.stdout
+
+
+# -- manners in the shared queue ----------------------------------------------------------------
+
+_WORDS = ("alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india",
+          "juliett", "kilo", "lima")  # fmt: skip
+
+
+def _spoken_texts() -> tuple[list[str], list[str]]:
+    """Two eight-word sentences (one tone each: another agent's reply) and three short texts
+    exactly as the hooks will say them: an old summary, a newer one, a call for the person.
+    All five tones lie 30 Hz apart."""
+    eights = [" ".join(c) + "." for c in itertools.islice(itertools.combinations(_WORDS, 8), 200)]
+    fours = [" ".join(c) + "." for c in itertools.islice(itertools.combinations(_WORDS, 4), 200)]
+    reply = distinct_texts(eights, 2)
+    candidates = [*reply, *fours[:60], *(f"{NOTIFY_PREFIX}: {text}" for text in fours[60:])]
+    chosen = distinct_texts(candidates, 5)[2:]
+    summaries = [text for text in chosen if not text.startswith(NOTIFY_PREFIX)][:2]
+    notice = next(text for text in chosen if text.startswith(NOTIFY_PREFIX))
+    return reply, [*summaries, notice]
+
+
+@pytest.mark.audio
+@pytest.mark.usefixtures("audio_server")
+def test_hooks_announce_with_manners_a_newer_summary_replaces_and_a_call_cuts_in(
+    tmp_path: Path,
+) -> None:
+    """While another agent's reply plays: two Stop hooks of one session (only the newer
+    summary is heard, after the reply) and a Notification (heard where a sentence of the reply
+    ends, ahead of the summary)."""
+    reply, (old, new, notice) = _spoken_texts()
+    engine = ToneEngine()
+    payloads = [
+        stop_payload(transcript(tmp_path / "old.jsonl", ("user", "go"), ("assistant", old))),
+        stop_payload(transcript(tmp_path / "new.jsonl", ("user", "go"), ("assistant", new))),
+        {"session_id": "s1", "hook_event_name": "Notification",
+         "message": notice.removeprefix(f"{NOTIFY_PREFIX}: ")},
+    ]  # fmt: skip
+    assert [compose(payload) for payload in payloads] == [old, new, notice]
+    with DaemonHome() as home, pulse.Capture() as capture:
+        assert run_kk(home, "-n", " ".join(reply)).returncode == 0
+        assert wait_until(lambda: pulse.first_sound(capture.samples) is not None, 30) is not None
+        for payload in payloads:
+            done, _ = run_hook(home, json.dumps(payload).encode())
+            assert done.returncode == 0 and done.stdout == b"", done
+        status = json.loads(run_kk(home, "status", "--json").stdout)
+        drops = [drop["reason"] for drop in status["recent_drops"]]
+        assert any(reason.startswith("replaced by utterance") for reason in drops), status
+        wait_until(lambda: run_kk(home, "status").stdout.strip() == "idle", 30)
+        capture.wait_played_out()
+        samples = capture.samples
+    first, second = tones_of(engine, reply[:1]), tones_of(engine, reply[1:])
+    wanted = [*first, *tones_of(engine, [notice]), *second, *tones_of(engine, [new])]
+    assert heard_in_order(samples, wanted), describe_heard(
+        samples, [*wanted, *tones_of(engine, [old])]
+    )
+
+
+def test_each_hook_event_has_its_manners() -> None:
+    stop = manners({"hook_event_name": "Stop", "session_id": "abc"})
+    sub = manners({"hook_event_name": "SubagentStop", "session_id": "abc"})
+    note = manners({"hook_event_name": "Notification", "session_id": "abc"})
+    assert stop == {"ttl": 180.0, "replace": "cc:abc:summary"}
+    assert sub["replace"] == "cc:abc:subagent" and "priority" not in sub
+    assert note == {"priority": "high", "ttl": 600.0, "replace": "cc:abc:needs-you"}
+    assert len(manners({"hook_event_name": "Stop", "session_id": "x" * 500})["replace"]) <= 64

@@ -16,6 +16,10 @@ from typing import Any
 MAX_TRANSCRIPT_TAIL = 4 * 1024 * 1024  # the last turn is at the end; never read a huge file
 DEFAULT_WORDS = 40
 NOTIFY_PREFIX = "Claude needs you"
+# A summary that cannot start within three minutes is old news; a call for the person stays
+# worth hearing longer (until it is answered, a newer one replaces it).
+SUMMARY_TTL_SECONDS = 180.0
+NOTICE_TTL_SECONDS = 600.0
 
 _SUMMARY_HEADING = re.compile(
     r"^\s{0,3}(?:#{1,6}\s*|\*\*|__)?\s*(summary|tl;?dr|in short|bottom line)\b[^\n]*$",
@@ -51,6 +55,19 @@ def compose(payload: Any, *, max_words: int = DEFAULT_WORDS) -> str | None:
             return None
         return summarize(reply, max_words=max_words)
     return None
+
+
+def manners(payload: Any) -> dict[str, Any]:
+    """How the announcement for `payload` behaves in the shared queue (see speak's priority,
+    ttl and replace): a newer summary of the same session replaces a queued older one, stale
+    ones are dropped, and a call for the person goes ahead of other agents' queued speech."""
+    event = payload.get("hook_event_name") if isinstance(payload, dict) else None
+    session = payload.get("session_id") if isinstance(payload, dict) else None
+    tag = session[:36] if isinstance(session, str) and session else "session"
+    if event == "Notification":
+        return {"priority": "high", "ttl": NOTICE_TTL_SECONDS, "replace": f"cc:{tag}:needs-you"}
+    kind = "subagent" if event == "SubagentStop" else "summary"
+    return {"ttl": SUMMARY_TTL_SECONDS, "replace": f"cc:{tag}:{kind}"}
 
 
 def project_name(payload: Any) -> str | None:

@@ -13,7 +13,7 @@ import sys
 import time
 from typing import Any, BinaryIO
 
-from kokoro_mcp.hooks.claude_code import DEFAULT_WORDS, compose, project_name
+from kokoro_mcp.hooks.claude_code import DEFAULT_WORDS, compose, manners, project_name
 
 MAX_PAYLOAD_BYTES = 1024 * 1024
 WORDS_ENV = "KOKORO_MCP_HOOK_WORDS"
@@ -31,7 +31,7 @@ def run_claude_code(stdin: BinaryIO) -> int:
         project = project_name(payload)
         if project and _live_sessions(payload) > 1:
             text = f"{project}: {text}"
-        _hand_over(text)
+        _hand_over(text, manners(payload))
     except Exception as error:  # never fail the agent; say why in the log
         _log(f"claude-code hook: {type(error).__name__}: {error}")
     return 0
@@ -46,29 +46,30 @@ def _max_words() -> int:
     return DEFAULT_WORDS
 
 
-def _hand_over(text: str) -> None:
+def _hand_over(text: str, how: dict[str, Any]) -> None:
     from kokoro_mcp.ipc.connection import Connection, DaemonNotRunning
     from kokoro_mcp.ipc.paths import socket_path
 
     try:
         with Connection.open(socket_path(), client=CLIENT, kind="hook", timeout=2.0) as daemon:
-            daemon.send("speak", text=text)
+            daemon.send("speak", text=text, **how)
             # The request is in the daemon's socket buffer; it is read (and spoken) even
             # after this end closes.
     except DaemonNotRunning:
-        _start_in_background(text)
+        _start_in_background(text, how)
 
 
-def _start_in_background(text: str) -> None:
+def _start_in_background(text: str, how: dict[str, Any]) -> None:
     """No daemon: let a detached `kk say` start one and speak, while the agent goes on."""
     import subprocess
 
     from kokoro_mcp.ipc.paths import log_dir
 
+    flags = [f"--{name}={value}" for name, value in how.items()]
     log_dir().mkdir(parents=True, exist_ok=True)
     with open(log_dir() / "hook.log", "ab") as log:
         subprocess.Popen(
-            [sys.executable, "-m", "kokoro_mcp.client.kk", "say", "--no-wait", "--", text],
+            [sys.executable, "-m", "kokoro_mcp.client.kk", "say", "--no-wait", *flags, "--", text],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=log,
