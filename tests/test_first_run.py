@@ -20,7 +20,7 @@ import pytest
 from tests import pulse
 from tests.daemon_helpers import DaemonHome
 from tests.inspector import inspector_cli
-from tests.mcp_helpers import PYTHON, REPO, connect, server_env, structured
+from tests.mcp_helpers import NO_DAEMON, PYTHON, REPO, connect, server_env, structured
 
 pytestmark = [pytest.mark.model, pytest.mark.audio, pytest.mark.usefixtures("audio_server")]
 
@@ -87,6 +87,31 @@ def test_the_first_speak_assembles_the_model_and_is_heard() -> None:
         capture.wait_played_out()
         assert pulse.first_sound(capture.samples) is not None
         print(f"first run: {len(logged)} log messages; both heard after {outcome['took']:.0f} s")
+
+
+@pytest.mark.slow
+def test_the_all_in_one_server_tells_its_client_about_a_first_run_too() -> None:
+    """--no-daemon: the SDK front sends the install steps as MCP log messages as well."""
+    with DaemonHome() as home, tempfile.TemporaryDirectory() as data, pulse.Capture() as capture:
+        env = {"XDG_DATA_HOME": data, "KOKORO_MCP_ENGINE": "onnx",
+               "KOKORO_MCP_LOAD_TIMEOUT": "120", **NO_DAEMON}  # fmt: skip
+        logged: list[str] = []
+
+        async def on_log(params: Any) -> None:
+            logged.append(str(params.data))
+
+        async def main() -> dict[str, Any]:
+            async with connect(env, home=home, read_timeout=600, logging_callback=on_log) as mcp:
+                text = {"text": "Ready in one process.", "wait": True}
+                return structured(await mcp.call_tool("speak", text))
+
+        result = anyio.run(main)
+        assert result["state"] == "finished"
+        assert (Path(data) / "kokoro-mcp" / "model" / "manifest.json").is_file()
+        assert any("First run: setting up the voice model" in line for line in logged), logged
+        assert not home.daemon_alive(), "--no-daemon started a daemon"
+        capture.wait_played_out()
+        assert pulse.first_sound(capture.samples) is not None
 
 
 @pytest.mark.slow

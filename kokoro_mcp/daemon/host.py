@@ -138,6 +138,11 @@ class SpeakerHost:
         logger.info("model installed in %.1f s", result.seconds)
         return self._engine_factory(self.settings)
 
+    @staticmethod
+    def install_notice(step: str) -> str:
+        """What a client is told about a first run's install step."""
+        return f"First run: setting up the voice model ({step}); speech starts once it is ready."
+
     def _install_step(self, step: str) -> None:
         logger.info("model: %s…", step)
         self.install_step = step

@@ -31,6 +31,7 @@ from kokoro_mcp.arguments import (
     check_arguments,
 )
 from kokoro_mcp.config import MODES, Settings
+from kokoro_mcp.daemon.host import SpeakerHost
 from kokoro_mcp.daemon.service import Caller, SpeechService
 from kokoro_mcp.errors import KokoroError
 from kokoro_mcp.ipc.daemon_settings import differences, to_wire
@@ -384,12 +385,7 @@ class DaemonListener:
 
 
 def install_event(step: str) -> Message:
-    return {
-        "event": "log",
-        "level": "info",
-        "message": f"First run: setting up the voice model ({step}); speech starts once it is"
-        " ready.",
-    }
+    return {"event": "log", "level": "info", "message": SpeakerHost.install_notice(step)}
 
 
 def _valid_id(value: Any) -> bool:

@@ -103,17 +103,30 @@ class LocalBackend:
 
         self.settings = settings
         self.client_name = "local"
-        self.on_log: Callable[[str], None] | None = None  # in-process: the log is stderr
+        self.on_log: Callable[[str], None] | None = None
         self.host = SpeakerHost(settings, engine_factory or create_engine_for)
         self.service = SpeechService(settings, self.host)
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
+        import anyio.from_thread
+        import anyio.lowlevel
+
+        loop = anyio.lowlevel.current_token()
+        # A first run's install steps come from the start-up thread; the front is told on the
+        # event loop, as a proxy is told by its daemon.
+        self.host.on_install_step = lambda step: anyio.from_thread.run_sync(
+            self._announce, self.host.install_notice(step), token=loop
+        )
         self.host.start()
         try:
             yield None
         finally:
             self.host.close()
+
+    def _announce(self, message: str) -> None:
+        if self.on_log is not None:
+            self.on_log(message)
 
     def proceed(self) -> None:
         self.host.proceed()

@@ -26,6 +26,7 @@ does, so child processes can't take protocol bytes); the SDK parses and dispatch
 from __future__ import annotations
 
 import collections
+import contextlib
 import contextvars
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
@@ -34,6 +35,7 @@ from types import TracebackType
 from typing import Any, TextIO, cast
 
 import anyio
+from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
@@ -94,12 +96,18 @@ SDK_ERROR_PREFIX = "Error executing tool "
 def build_server(settings: Settings, backend: SpeechBackend) -> MCPServer[Any]:
     """The MCP server over `backend`; its lifespan runs the backend."""
 
+    sessions: list[Any] = []  # the client's session, once it has sent a request
+
     @asynccontextmanager
     async def lifespan(_: MCPServer[Any]) -> AsyncIterator[None]:
         # Runs once the stdio transport owns fd 1, so anything the backend prints while
         # importing or loading is already diverted away from the protocol stream.
-        async with backend.running():
+        notices, pending = anyio.create_memory_object_stream[str](max_buffer_size=64)
+        backend.on_log = lambda message: _offer(notices, message)
+        async with backend.running(), anyio.create_task_group() as group:
+            group.start_soon(_forward_log_messages, pending, sessions)
             yield None
+            group.cancel_scope.cancel()
 
     handshake: list[bool] = []  # non-empty once `initialize` arrived
 
@@ -109,6 +117,7 @@ def build_server(settings: Settings, backend: SpeechBackend) -> MCPServer[Any]:
         # Anything after `initialize` (normally notifications/initialized) releases the
         # background start, so importing the backend never competes with the handshake (and
         # a ping before it does not connect under a name the client has not given yet).
+        sessions[:] = [ctx.session]
         if ctx.method == "initialize":
             backend.client_name = client_name(ctx.params) or backend.client_name
             handshake.append(True)
@@ -161,6 +170,22 @@ def build_server(settings: Settings, backend: SpeechBackend) -> MCPServer[Any]:
         mime_type=VOICES_MIME,
     )(tools.voices_json)
     return app
+
+
+def _offer(notices: MemoryObjectSendStream[str], message: str) -> None:
+    with contextlib.suppress(anyio.WouldBlock, anyio.BrokenResourceError):
+        notices.send_nowait(message)  # a log line is worth less than a stalled loop
+
+
+async def _forward_log_messages(
+    pending: MemoryObjectReceiveStream[str], sessions: list[Any]
+) -> None:
+    """What the backend announces (a first run's install steps), as MCP log messages to the
+    client, as the proxy's front sends them."""
+    async for message in pending:
+        if sessions:
+            with contextlib.suppress(Exception):  # a client that went away misses nothing
+                await sessions[0].send_log_message("info", message, "kokoro-mcp")
 
 
 def _unwrap_error(result: dict[str, Any]) -> None:
