@@ -267,10 +267,9 @@ def _spoken_texts() -> tuple[list[str], list[str]]:
     eights = [" ".join(c) + "." for c in itertools.islice(itertools.combinations(_WORDS, 8), 200)]
     fours = [" ".join(c) + "." for c in itertools.islice(itertools.combinations(_WORDS, 4), 200)]
     reply = distinct_texts(eights, 2)
-    candidates = [*reply, *fours[:60], *(f"{NOTIFY_PREFIX}: {text}" for text in fours[60:])]
-    chosen = distinct_texts(candidates, 5)[2:]
-    summaries = [text for text in chosen if not text.startswith(NOTIFY_PREFIX)][:2]
-    notice = next(text for text in chosen if text.startswith(NOTIFY_PREFIX))
+    summaries = distinct_texts([*reply, *fours[:100]], 4)[2:]
+    notices = [f"{NOTIFY_PREFIX}: {text}" for text in fours[100:]]
+    notice = distinct_texts([*reply, *summaries, *notices], 5)[4]
     return reply, [*summaries, notice]
 
 
