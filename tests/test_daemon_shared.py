@@ -220,6 +220,8 @@ def _processes(home: DaemonHome) -> list[tuple[int, list[bytes]]]:
             environ = (entry / "environ").read_bytes().split(b"\0")
         except OSError:
             continue
-        if cmdline[1:3] == [b"-m", b"kokoro_mcp"] and marker in environ:
+        # `python [-P] -m kokoro_mcp ...` (the daemon is started with -P)
+        runs_us = any(cmdline[i : i + 2] == [b"-m", b"kokoro_mcp"] for i in (1, 2))
+        if runs_us and marker in environ:
             found.append((int(entry.name), cmdline))
     return found
