@@ -150,9 +150,7 @@ class DaemonListener:
             # The listener's task group would end the whole daemon: one connection's failure
             # costs that connection only, and its client is told.
             logger.exception("connection %d failed", session_id)
-            await send(failure(None, KokoroError(
-                f"internal error ({type(error).__name__}); see the daemon log"
-            )))  # fmt: skip
+            await send(failure(None, _internal(error)))
         finally:
             self.sessions.pop(session_id, None)
             self._senders.pop(session_id, None)
@@ -260,9 +258,7 @@ class DaemonListener:
                 await send(failure(request_id, error))
             except Exception as error:
                 logger.exception("request %r failed", op)
-                await send(failure(request_id, KokoroError(
-                    f"internal error ({type(error).__name__}); see the daemon log"
-                )))  # fmt: skip
+                await send(failure(request_id, _internal(error)))
             else:
                 await send(ok(request_id, result))
 
@@ -360,9 +356,7 @@ class DaemonListener:
                 await send(failure(request_id, error))
             except Exception as error:
                 logger.exception("request %r failed", request_id)
-                await send(failure(request_id, KokoroError(
-                    f"internal error ({type(error).__name__}); see the daemon log"
-                )))  # fmt: skip
+                await send(failure(request_id, _internal(error)))
             finally:
                 session.scopes.pop(request_id, None)
         if scope.cancelled_caught:
@@ -382,6 +376,11 @@ class DaemonListener:
 
 
 # -- argument checks (the socket is an edge: nothing is trusted) ---------------------------------
+
+
+def _internal(error: Exception) -> KokoroError:
+    """What a client is told when the daemon failed inside (the traceback is in the log)."""
+    return KokoroError(f"internal error ({type(error).__name__}); see the daemon log")
 
 
 def install_event(step: str) -> Message:
