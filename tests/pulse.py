@@ -297,19 +297,21 @@ def frequency_sequence(
     change from one tone to the next (and reads as a blend of both) is ignored.
     """
     size = int(window * SAMPLE_RATE)
-    runs: list[tuple[float, int]] = []  # (frequency, windows in a row)
+    runs: list[list[float]] = []  # the dominant frequency of each window in a row
     for start in range(0, len(samples) - size + 1, size):
         piece = samples[start : start + size]
         if np.mean(loud(piece, threshold)) < 0.5:
             continue
         freq = dominant_frequency(piece)
         if runs and abs(runs[-1][0] - freq) <= tolerance:
-            runs[-1] = (runs[-1][0], runs[-1][1] + 1)
+            runs[-1].append(freq)
         else:
-            runs.append((freq, 1))
+            runs.append([freq])
     sequence: list[float] = []
-    for freq, count in runs:
-        if count >= min_windows and (not sequence or abs(sequence[-1] - freq) > tolerance):
+    for run in runs:
+        # The median, not the first window: that one may straddle the change from the last tone.
+        freq = float(np.median(run))
+        if len(run) >= min_windows and (not sequence or abs(sequence[-1] - freq) > tolerance):
             sequence.append(freq)
     return sequence
 
