@@ -8,11 +8,16 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
+
+from kokoro_mcp.config import Mode, Priority
 
 SpeakState = Literal["accepted", "finished", "stopped", "dropped"]
-Priority = Literal["low", "normal", "high"]
 PlayerState = Literal["idle", "loading", "playing", "paused", "error"]
+# dropped: never played (low priority while busy, time to live over, replaced by key)
+UtteranceState = Literal[
+    "queued", "synthesizing", "playing", "done", "stopped", "failed", "dropped"
+]
 
 
 class SpeakResult(BaseModel):
@@ -27,7 +32,7 @@ class SpeakResult(BaseModel):
     id: int | None = Field(description="utterance id (null if stopped before it was queued)")
     voice: str
     speed: float
-    mode: Literal["interrupt", "queue"]
+    mode: Mode
     characters: int = Field(description="length of the text received")
     chunks: int | None = Field(
         default=None, description="audio chunks synthesized so far (all of them once finished)"
@@ -99,14 +104,21 @@ class AudioState(BaseModel):
     )
 
 
-class CurrentSpeech(BaseModel):
+# The Speaker builds these snapshots itself, so this is the one description of an utterance's
+# progress: no copy of it on the way to a result.
+class UtteranceInfo(BaseModel):
+    """An utterance: what is said, for whom, and how far it got."""
+
+    model_config = ConfigDict(frozen=True)
+
     id: int
     client: str = Field(
         default="local", description="who asked for it: an MCP client's name, or cli"
     )
-    text: str = Field(description="start of the text being spoken")
+    text: str = Field(description="start of the text being spoken, on one line")
     voice: str
     speed: float
+    state: UtteranceState = "playing"
     chunks_played: int
     chunks_synthesized: int
     seconds_played: float
@@ -114,6 +126,9 @@ class CurrentSpeech(BaseModel):
     done_synthesizing: bool
     priority: Priority = "normal"
     replace: str | None = Field(default=None, description="its replace key, if any")
+    ttl_left: float | None = Field(
+        default=None, description="seconds left for it to start (null: no time to live)"
+    )
 
 
 class QueuedSpeech(BaseModel):
@@ -159,7 +174,7 @@ class DaemonInfo(BaseModel):
 class Defaults(BaseModel):
     voice: str
     speed: float
-    mode: Literal["interrupt", "queue"]
+    mode: Mode
 
 
 class StatusResult(BaseModel):
@@ -168,7 +183,7 @@ class StatusResult(BaseModel):
     state: PlayerState
     model: ModelStatus
     audio: AudioState | None = Field(description="null until the audio output has been opened")
-    current: CurrentSpeech | None = None
+    current: UtteranceInfo | None = None
     queue_length: int = 0
     last_time_to_first_audio: float | None = Field(
         default=None, description="seconds from request to first audio, latest utterance"

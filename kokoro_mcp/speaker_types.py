@@ -10,21 +10,17 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Literal
 
 from kokoro_mcp.audio import AudioStatus, PlaybackToken
 from kokoro_mcp.config import MODES, PRIORITIES, Mode, Priority
 from kokoro_mcp.errors import InvalidInputError
 from kokoro_mcp.limits import MAX_REPLACE_KEY_CHARS, MAX_TTL_SECONDS, MIN_TTL_SECONDS
 from kokoro_mcp.results import PlayerState as State
+from kokoro_mcp.results import UtteranceInfo, UtteranceState
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["MODES", "PRIORITIES", "Mode", "Priority", "State"]
-UtteranceState = Literal[
-    "queued", "synthesizing", "playing", "done", "stopped", "failed", "dropped"
-]
-# dropped: never played (low priority while busy, time to live over, replaced by key)
+__all__ = ["MODES", "PRIORITIES", "Mode", "Priority", "State", "UtteranceInfo", "UtteranceState"]
 FINAL_STATES: frozenset[str] = frozenset({"done", "stopped", "failed", "dropped"})
 RECENT_DROPS = 10
 PREVIEW_CHARS = 80
@@ -57,24 +53,6 @@ def check_manners(priority: object, ttl: object, replace: object) -> None:
             f"replace must be a non-empty key of at most {MAX_REPLACE_KEY_CHARS} characters,"
             f" got {replace!r:.80}"
         )
-
-
-@dataclass(frozen=True)
-class UtteranceInfo:
-    id: int
-    text: str  # a one-line preview, not the whole text
-    voice: str
-    speed: float
-    chunks_played: int
-    chunks_synthesized: int
-    seconds_played: float
-    seconds_synthesized: float
-    done_synthesizing: bool
-    state: str = "playing"
-    client: str = LOCAL_OWNER  # who asked for it (an MCP client's name, "cli", ...)
-    priority: Priority = "normal"
-    replace: str | None = None
-    ttl_left: float | None = None  # seconds left to start (None: no time to live)
 
 
 @dataclass(frozen=True)

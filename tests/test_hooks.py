@@ -273,6 +273,7 @@ def _spoken_texts() -> tuple[list[str], list[str]]:
     return reply, [*summaries, notice]
 
 
+@pytest.mark.slow
 @pytest.mark.audio
 @pytest.mark.usefixtures("audio_server")
 def test_hooks_announce_with_manners_a_newer_summary_replaces_and_a_call_cuts_in(

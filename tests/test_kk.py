@@ -102,6 +102,7 @@ def test_status_and_stop_never_start_a_daemon() -> None:
         assert not home.socket.exists() and home.pid() is None
 
 
+@pytest.mark.slow
 @pytest.mark.audio
 @pytest.mark.usefixtures("audio_server")
 def test_every_verb_against_a_running_daemon() -> None:
@@ -131,6 +132,7 @@ def test_every_verb_against_a_running_daemon() -> None:
         assert not home.daemon_alive()
 
 
+@pytest.mark.slow
 @pytest.mark.audio
 @pytest.mark.usefixtures("audio_server")
 def test_text_from_arguments_or_stdin_with_flags_before_or_after_the_verb() -> None:

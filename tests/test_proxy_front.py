@@ -174,6 +174,7 @@ def _versions(server: RawServer) -> list[Any]:
     ]
 
 
+@pytest.mark.slow
 def test_the_proxy_front_answers_exactly_as_the_sdk_front() -> None:
     transcripts = []
     for make in (lambda: RawServer(TONE), _sdk_server):

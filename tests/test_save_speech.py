@@ -102,6 +102,7 @@ def test_default_folder_is_in_music_when_there_is_one(
 # -- the real model through MCP and the daemon -----------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.audio
 @pytest.mark.usefixtures("audio_server")
 def test_save_speech_writes_what_the_engine_says(tmp_path: Path, onnx_engine: Any) -> None:
@@ -138,6 +139,7 @@ def test_save_speech_writes_what_the_engine_says(tmp_path: Path, onnx_engine: An
     assert [p.name for p in folder.iterdir()] == ["parcel.wav"]  # no temporary file left
 
 
+@pytest.mark.slow
 @pytest.mark.audio
 @pytest.mark.usefixtures("audio_server")
 def test_both_mcp_fronts_return_the_file_as_a_resource_link(tmp_path: Path) -> None:
@@ -245,6 +247,7 @@ def _tone_server(folder: Path) -> Any:
     return build_server(settings, LocalBackend(settings, engine_factory=lambda _: engine))
 
 
+@pytest.mark.slow
 @pytest.mark.audio
 @pytest.mark.usefixtures("audio_server")
 @pytest.mark.parametrize("file_first", [False, True], ids=["speech-first", "file-first"])
@@ -297,6 +300,7 @@ def test_rendering_a_file_does_not_interrupt_what_is_playing(
     assert gap_seconds < 0.3 and heard == pytest.approx(expected, abs=0.4), (gaps, heard)
 
 
+@pytest.mark.slow
 @pytest.mark.audio
 @pytest.mark.usefixtures("audio_server")
 def test_a_cancelled_save_leaves_no_file(tmp_path: Path) -> None:

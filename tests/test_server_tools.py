@@ -44,6 +44,7 @@ def test_tools_carry_titles_annotations_and_schemas() -> None:
     anyio.run(run)
 
 
+@pytest.mark.slow
 def test_speak_waits_with_progress_and_stop_and_status_answer() -> None:
     async def run() -> None:
         async with Client(_server()) as client:

@@ -115,6 +115,7 @@ def test_queue_appends_and_plays_in_order(make_speaker: MakeSpeaker) -> None:
     np.testing.assert_array_equal(pulse.span(cap.samples), pulse.span(want))
 
 
+@pytest.mark.slow
 def test_interrupt_preempts_and_drops_the_queue(make_speaker: MakeSpeaker) -> None:
     engine = ToneEngine(seconds_per_word=1.0)
     speaker = make_speaker(engine)
@@ -132,6 +133,7 @@ def test_interrupt_preempts_and_drops_the_queue(make_speaker: MakeSpeaker) -> No
     np.testing.assert_array_equal(pulse.nonzero(cap.samples)[-len(tail) :], tail)
 
 
+@pytest.mark.slow
 def test_stop_silences_within_300_ms_and_drops_the_queue(make_speaker: MakeSpeaker) -> None:
     speaker = make_speaker(ToneEngine(seconds_per_word=1.0))
     with pulse.Capture() as cap:
@@ -152,6 +154,7 @@ def test_stop_silences_within_300_ms_and_drops_the_queue(make_speaker: MakeSpeak
     assert speaker.stop() == 0
 
 
+@pytest.mark.slow
 def test_pause_leaves_a_gap_of_the_paused_length_and_resume_loses_nothing(
     make_speaker: MakeSpeaker,
 ) -> None:
@@ -228,6 +231,7 @@ def test_queue_is_bounded(make_speaker: MakeSpeaker) -> None:
     assert speaker.status().queue_length == 0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("manners", [False, True], ids=["plain", "with-manners"])
 def test_concurrent_calls_never_deadlock_or_play_stale_audio(
     make_speaker: MakeSpeaker, manners: bool
@@ -345,6 +349,7 @@ def test_interrupt_abandons_the_chunk_being_synthesized(make_speaker: MakeSpeake
     assert speaker.stop() == 0 and engine.interrupts == 1  # nothing was being synthesized
 
 
+@pytest.mark.slow
 def test_owners_never_cut_each_other_off_and_an_interrupt_replaces_only_its_owners_speech(
     make_speaker: MakeSpeaker,
 ) -> None:

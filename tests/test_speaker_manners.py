@@ -28,6 +28,7 @@ WORDS = ("alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel
 PHRASES = distinct_texts([f"{a} {b}." for a, b in itertools.permutations(WORDS, 2)], 9)
 
 
+@pytest.mark.slow
 def test_high_cuts_in_where_a_sentence_ends_and_the_interrupted_speech_resumes(
     make_speaker: MakeSpeaker,
 ) -> None:
@@ -93,6 +94,7 @@ def test_low_is_dropped_while_anything_is_live_and_played_when_idle(
     assert heard_in_order(cap.samples, tones_of(engine, [first, later_text]))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("max_ahead", [15.0, 0.3], ids=["buffered", "not-yet-synthesized"])
 def test_ttl_runs_out_behind_a_long_utterance_and_it_is_never_heard(
     make_speaker: MakeSpeaker, max_ahead: float
@@ -123,6 +125,7 @@ def test_ttl_runs_out_behind_a_long_utterance_and_it_is_never_heard(
     assert heard_in_order(cap.samples, tones_of(engine, [long_text, fresh_text]))
 
 
+@pytest.mark.slow
 def test_replace_keeps_only_the_latest_queued_announcement(make_speaker: MakeSpeaker) -> None:
     engine = ToneEngine(seconds_per_word=0.2)
     speaker = make_speaker(engine)
@@ -148,6 +151,7 @@ def test_replace_keeps_only_the_latest_queued_announcement(make_speaker: MakeSpe
     )
 
 
+@pytest.mark.slow
 def test_replace_ends_a_playing_announcement_with_its_current_sentence(
     make_speaker: MakeSpeaker,
 ) -> None:

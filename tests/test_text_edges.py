@@ -149,6 +149,7 @@ def _mixed_markdown_megabyte() -> str:
     return (unit * (1_000_000 // len(unit) + 1))[:1_000_000]
 
 
+@pytest.mark.slow
 def test_a_megabyte_of_mixed_markdown_prepares_in_seconds() -> None:
     text = _mixed_markdown_megabyte()
     started = time.perf_counter()

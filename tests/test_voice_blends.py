@@ -83,6 +83,7 @@ def _say(engine: Any, voice: str) -> np.ndarray:
     return np.concatenate([chunk.samples for chunk in engine.stream(TEXT, voice)])
 
 
+@pytest.mark.slow
 def test_blend_audio_differs_from_both_parents_and_is_the_same_every_time(
     onnx_engine: Any,
 ) -> None:

@@ -24,7 +24,6 @@ from kokoro_mcp.results import (
     AudioState,
     ClientQueue,
     ControlResult,
-    CurrentSpeech,
     Defaults,
     DroppedSpeech,
     ModelStatus,
@@ -366,10 +365,7 @@ def status_result(status: SpeakerStatus, engine: str, defaults: Defaults) -> Sta
             reconnects=audio.reconnects,
             latency=_round(audio.latency),
         ),
-        # UtteranceInfo already carries the preview and the rounded figures.
-        current=None
-        if current is None
-        else CurrentSpeech.model_validate(current, from_attributes=True),
+        current=current,  # the Speaker's own snapshot: preview and rounded figures
         queue_length=status.queue_length,
         last_time_to_first_audio=_round(status.last_time_to_first_audio),
         recent_time_to_first_audio=[round(t, 3) for t in status.recent_time_to_first_audio],
