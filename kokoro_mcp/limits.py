@@ -11,14 +11,14 @@ MAX_SPEED = 2.0
 MIN_TTL_SECONDS = 0.1
 MAX_TTL_SECONDS = 3600.0
 MAX_REPLACE_KEY_CHARS = 64  # a `replace` key names a topic ("build:my-app"), not a message
-# Seconds PortAudio keeps queued: sets start and stop latency at the sink (~60 ms at 0.05,
-# ~30 ms at 0.025). 0.05 s gave no underflow here at load average 5-7. 0.025 s held during
-# speech with three busy loops on the 2 cores, but alsa-lib reported underruns while the stream
-# opened beside the model load and 1-2 more over a 16-minute benchmark that PortAudio never
-# flagged to the callback, so the safer value is the default and 0.025 a setting. Those are
-# callback stalls (the GIL) longer than the buffer, not block size or priming: docs/design.md.
+# Seconds PortAudio keeps queued: sets start and stop latency at the sink (~30 ms at 0.025,
+# ~50 ms at 0.05). 0.025 played 10 minutes of speech with a second process keeping a core busy
+# without an underrun (the longest callback gap was under the buffer); the only underruns were
+# in silence, while loading misaki and spaCy held the GIL beside the freshly opened stream.
+# On a box loaded far beyond its cores, stalls outlast 0.05 s as well (docs/design.md), so a
+# higher value is a setting for such machines, not the default.
 # The range only keeps requests sane: 10 ms to half a second.
-DEFAULT_AUDIO_LATENCY = 0.05
+DEFAULT_AUDIO_LATENCY = 0.025
 MIN_AUDIO_LATENCY = 0.01
 MAX_AUDIO_LATENCY = 0.5
 

@@ -31,7 +31,7 @@ def test_every_variable_is_read() -> None:
             "KOKORO_MCP_MAX_QUEUE": "4",
             "KOKORO_MCP_CODE_BLOCKS": "skip",
             "KOKORO_MCP_LOAD_TIMEOUT": "30",
-            "KOKORO_MCP_AUDIO_LATENCY": "0.025",
+            "KOKORO_MCP_AUDIO_LATENCY": "0.04",
         }
     )
     assert settings.voice == "bm_george"
@@ -44,7 +44,7 @@ def test_every_variable_is_read() -> None:
     assert settings.max_queue == 4
     assert settings.code_blocks == "skip"
     assert settings.load_timeout == 30
-    assert settings.audio_latency == 0.025
+    assert settings.audio_latency == 0.04
 
 
 def test_empty_variables_mean_default() -> None:
@@ -144,7 +144,7 @@ def test_settings_survive_the_trip_through_the_environment() -> None:
         device="tts_sink",
         keep_alive=True,
         max_queue=3,
-        audio_latency=0.025,
+        audio_latency=0.04,
         code_blocks="skip",
         load_timeout=12.5,
     )
