@@ -9,7 +9,12 @@ audio for it): the vocoder time of the prefix, the prefix's level (the decoder's
 norms see only the prefix), the level step across the join, and the log-spectral distance of
 the joined audio.
 
-Usage: python benchmarks/bench_prefix_vocoding.py [--words 2 --words 3] [--runs 1]
+With `--stage generator` the decoder's frame-rate blocks (cheap: ~7% of the vocoder) run over
+the whole clause too, and only the upsampling generator runs per piece: this tells whether the
+level error comes from the decoder's instance norms or from the generator's.
+
+Usage: python benchmarks/bench_prefix_vocoding.py [--words 2 --words 3] [--sentences 8]
+       [--stage vocoder|generator]
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import argparse
 import itertools
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -75,8 +81,34 @@ def _token_frames(features: np.ndarray) -> list[tuple[int, int]]:
     return list(itertools.pairwise(edges))
 
 
+def _generator_pieces(
+    split: SplitGraph, boundary: dict[str, Any], style: Any, total: int
+) -> tuple[Callable[[int, int], np.ndarray], float]:
+    """Vocoding of frames [lo, hi) by the generator alone, over the decoder's output for the
+    whole clause; and the time that decoder pass took (paid once, before the first piece)."""
+    began = time.perf_counter()
+    features, pitch = split.run_front(boundary, style)
+    front_time = time.perf_counter() - began
+    per_frame = features.shape[-1] // total, pitch.shape[-1] // total
+
+    def piece(lo: int, hi: int) -> np.ndarray:
+        return split.run_generator(
+            features[..., lo * per_frame[0] : hi * per_frame[0]],
+            pitch[..., lo * per_frame[1] : hi * per_frame[1]],
+            style,
+        )
+
+    return piece, front_time
+
+
 def measure(
-    engine: OnnxEngine, split: SplitGraph, text: str, voice: str, speed: float, words: int
+    engine: OnnxEngine,
+    split: SplitGraph,
+    text: str,
+    voice: str,
+    speed: float,
+    words: int,
+    stage: str = "vocoder",
 ) -> dict[str, float] | None:
     vocab = engine._vocab()
     symbols = "".join(s for s in engine.phonemize(as_spoken(text), voice) if s in vocab)
@@ -88,6 +120,15 @@ def measure(
     whole = split.run_vocoder(boundary, feeds["style"]).reshape(-1)
     whole_time = time.perf_counter() - began
     features = boundary[split.boundary[1]][0]
+    total = features.shape[1]
+    if stage == "generator":
+        piece, shared_time = _generator_pieces(split, boundary, feeds["style"], total)
+    else:
+        shared_time = 0.0
+
+        def piece(lo: int, hi: int) -> np.ndarray:
+            return split.run_vocoder(_frames(split, boundary, lo, hi), feeds["style"])
+
     tokens = ["<pad>", *symbols, "<pad>"]
     spans = _token_frames(features)
     if len(spans) != len(tokens):
@@ -97,15 +138,10 @@ def measure(
         return None
     start, end = spans[spaces[words - 1]]
     cut = (start + end) // 2  # the middle of the pause after word N
-    total = features.shape[1]
     began = time.perf_counter()
-    head = split.run_vocoder(
-        _frames(split, boundary, 0, min(total, cut + RIGHT_CONTEXT)), feeds["style"]
-    )
-    head_time = time.perf_counter() - began
-    tail = split.run_vocoder(
-        _frames(split, boundary, cut - LEFT_CONTEXT, total), feeds["style"]
-    ).reshape(-1)
+    head = piece(0, min(total, cut + RIGHT_CONTEXT))
+    head_time = shared_time + time.perf_counter() - began
+    tail = piece(cut - LEFT_CONTEXT, total).reshape(-1)
     at = cut * SAMPLES_PER_FRAME
     joined = np.concatenate([head.reshape(-1)[:at], tail[LEFT_CONTEXT * SAMPLES_PER_FRAME :]])
     joined = joined[: len(whole)]
@@ -129,19 +165,26 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--words", type=int, action="append", help="words in the first piece")
     parser.add_argument("--sentences", type=int, default=8, help="from long_clauses.txt")
+    parser.add_argument(
+        "--stage",
+        choices=("vocoder", "generator"),
+        default="vocoder",
+        help="what runs per piece (generator: the decoder's blocks run over the whole clause)",
+    )
     args = parser.parse_args(argv)
     engine = OnnxEngine()
     engine.load()
-    split = SplitGraph(engine.files().onnx, engine.threads)
+    split = SplitGraph(engine.files().onnx, engine.threads, args.stage == "generator")
     chunks = [first_chunk(text) for text in long_corpus()[: args.sentences]]
     print(f"# bench_prefix_vocoding: {machine()}")
     print(f"# {len(chunks)} first chunks x voices {VOICES} x speeds {SPEEDS}")
+    print(f"# per piece: the {args.stage}")
     for words in args.words or [2, 3]:
         rows: dict[str, list[float]] = {}
         for chunk in chunks:
             for voice in VOICES:
                 for speed in SPEEDS:
-                    found = measure(engine, split, chunk, voice, speed, words)
+                    found = measure(engine, split, chunk, voice, speed, words, args.stage)
                     for name, value in (found or {}).items():
                         rows.setdefault(name, []).append(value)
         count = len(next(iter(rows.values()), []))

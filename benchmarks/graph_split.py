@@ -38,25 +38,65 @@ def _boundary(model: onnx.ModelProto) -> list[tuple[str, int]]:
     return found
 
 
-class SplitGraph:
-    """Two onnxruntime sessions, text side and vocoder, with the engine's session options."""
+def _generator_inputs(model: onnx.ModelProto) -> tuple[str, str]:
+    """What the upsampling generator reads from the decoder's frame-rate blocks: their output
+    (the input of the generator's first LeakyRelu) and the pitch curve it builds its harmonic
+    source from (the input of its f0 upsampler)."""
+    by_name = {node.name: node for node in model.graph.node}
+    features = by_name["/decoder/decoder/generator/LeakyRelu"].input[0]
+    pitch = by_name["/decoder/decoder/generator/f0_upsamp/Resize"].input[0]
+    return features, pitch
 
-    def __init__(self, model_path: Path, threads: int | None = None) -> None:
+
+class SplitGraph:
+    """Two onnxruntime sessions, text side and vocoder, with the engine's session options.
+
+    With `generator_cut`, the vocoder is also cut in two: `front` (the decoder's AdaIN blocks at
+    the frame rate) and `generator` (upsampling to audio, where nearly all of its time goes)."""
+
+    def __init__(
+        self, model_path: Path, threads: int | None = None, generator_cut: bool = False
+    ) -> None:
         model = onnx.load(str(model_path))
         boundary = _boundary(model)
-        for name, kind in boundary:  # the extractor needs a declared type for each cut tensor
+        self.generator_inputs = _generator_inputs(model)
+        declared = [*boundary, *((name, TensorProto.FLOAT) for name in self.generator_inputs)]
+        for name, kind in declared:  # the extractor needs a declared type for each cut tensor
             model.graph.value_info.append(helper.make_tensor_value_info(name, kind, None))
         extractor = Extractor(model)
         self.boundary = [name for name, _ in boundary]
-        text = extractor.extract_model(GRAPH_INPUTS, self.boundary)
-        vocoder = extractor.extract_model([*self.boundary, "style"], ["audio"])
+        parts = {
+            "text": extractor.extract_model(GRAPH_INPUTS, self.boundary),
+            "vocoder": extractor.extract_model([*self.boundary, "style"], ["audio"]),
+        }
+        if generator_cut:
+            cut = list(self.generator_inputs)
+            parts["front"] = extractor.extract_model([*self.boundary, "style"], cut)
+            parts["generator"] = extractor.extract_model([*cut, "style"], ["audio"])
         with tempfile.TemporaryDirectory() as folder:
-            paths = Path(folder) / "text.onnx", Path(folder) / "vocoder.onnx"
-            onnx.save(text, str(paths[0]))
-            onnx.save(vocoder, str(paths[1]))
-            self.text = open_session(paths[0], threads)
-            self.vocoder = open_session(paths[1], threads)
+            sessions = {}
+            for name, part in parts.items():
+                path = Path(folder) / f"{name}.onnx"
+                onnx.save(part, str(path))
+                sessions[name] = open_session(path, threads)
+        self.text, self.vocoder = sessions["text"], sessions["vocoder"]
+        self.front, self.generator = sessions.get("front"), sessions.get("generator")
         self._vocoder_inputs = {i.name for i in self.vocoder.get_inputs()}
+
+    def run_front(self, boundary: dict[str, Any], style: Any) -> tuple[np.ndarray, np.ndarray]:
+        """The decoder's frame-rate output and the pitch curve, for `run_generator`."""
+        assert self.front is not None, "made without generator_cut"
+        feeds = {k: v for k, v in {**boundary, "style": style}.items() if k in self._vocoder_inputs}
+        features, pitch = self.front.run(None, feeds)
+        return features, pitch
+
+    def run_generator(self, features: np.ndarray, pitch: np.ndarray, style: Any) -> np.ndarray:
+        assert self.generator is not None, "made without generator_cut"
+        names = self.generator_inputs
+        audio: np.ndarray = self.generator.run(
+            None, {names[0]: features, names[1]: pitch, "style": style}
+        )[0]
+        return audio
 
     def run_text(self, feeds: dict[str, Any]) -> dict[str, Any]:
         return dict(zip(self.boundary, self.text.run(None, feeds), strict=True))
