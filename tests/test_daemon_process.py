@@ -126,6 +126,30 @@ def test_killed_daemon_fails_waiting_callers_clearly_and_the_next_request_relaun
         assert "Traceback" not in stderr
 
 
+def test_a_daemon_dying_while_a_client_connects_is_replaced_not_reported() -> None:
+    """A connection still waiting in a dying daemon's queue is reset, not refused. It is what
+    a client meets when it asks again the moment the daemon died: it starts a new one."""
+    with DaemonHome() as home:
+        home.folder.mkdir(mode=0o700, parents=True)
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        listener.bind(str(home.socket))
+        listener.listen(8)
+
+        def die_on_hello() -> None:
+            connection, _ = listener.accept()
+            connection.recv(1, socket.MSG_PEEK)  # the hello has arrived, unread
+            connection.close()  # closing with unread data: the client's read gets ECONNRESET
+            listener.close()  # and the socket file stays behind, as a killed daemon's does
+
+        dying = threading.Thread(target=die_on_hello, name="dying-daemon")
+        dying.start()
+        said = kk(home, "say", "--no-wait", "hello")
+        dying.join(5)
+        assert said.returncode == 0, said.stderr
+        assert "broke" not in said.stderr, said.stderr
+        assert home.daemon_alive(), home.log()
+
+
 def test_a_stale_socket_left_by_a_killed_daemon_is_replaced() -> None:
     with DaemonHome() as home:
         assert kk(home, "say", "--no-wait", "first").returncode == 0

@@ -79,14 +79,16 @@ def connect(
         connection = attempt()
         if connection is not None:
             return connection
-    except DaemonNotRunning:
+    except (DaemonNotRunning, DaemonGoneError):
+        # Gone: a daemon dying right now resets connections still waiting in its listen queue
+        # (reset, not refused). To a client that may start one, that is the same as none.
         if not launch:
             raise
     limit = launch_timeout() if timeout is None else timeout
     deadline = time.monotonic() + limit
     ensure_runtime_dir()
     with _locked(launch_lock_path(), deadline):
-        with contextlib.suppress(DaemonNotRunning):  # another client may have started it
+        with contextlib.suppress(DaemonNotRunning, DaemonGoneError):  # another may have started it
             connection = attempt()
             if connection is not None:
                 return connection
