@@ -104,18 +104,26 @@ class AudioState(BaseModel):
     )
 
 
-# The Speaker builds these snapshots itself, so this is the one description of an utterance's
-# progress: no copy of it on the way to a result.
-class UtteranceInfo(BaseModel):
-    """An utterance: what is said, for whom, and how far it got."""
+class QueuedSpeech(BaseModel):
+    """An utterance waiting its turn: whose it is, what it says, and its manners."""
 
     model_config = ConfigDict(frozen=True)
 
     id: int
-    client: str = Field(
-        default="local", description="who asked for it: an MCP client's name, or cli"
+    client: str = Field(description="who asked for it: an MCP client's name, or cli")
+    text: str = Field(description="start of the text, on one line")
+    priority: Priority = "normal"
+    replace: str | None = Field(default=None, description="its replace key, if any")
+    ttl_left: float | None = Field(
+        default=None, description="seconds left for it to start before it is dropped"
     )
-    text: str = Field(description="start of the text being spoken, on one line")
+
+
+# The Speaker builds these snapshots itself, so this is the one description of an utterance's
+# progress: no copy of it on the way to a result.
+class UtteranceInfo(QueuedSpeech):
+    """An utterance: what is said, for whom, and how far it got."""
+
     voice: str
     speed: float
     state: UtteranceState = "playing"
@@ -124,22 +132,6 @@ class UtteranceInfo(BaseModel):
     seconds_played: float
     seconds_synthesized: float
     done_synthesizing: bool
-    priority: Priority = "normal"
-    replace: str | None = Field(default=None, description="its replace key, if any")
-    ttl_left: float | None = Field(
-        default=None, description="seconds left for it to start (null: no time to live)"
-    )
-
-
-class QueuedSpeech(BaseModel):
-    id: int
-    client: str
-    text: str = Field(description="start of the text")
-    priority: Priority = "normal"
-    replace: str | None = Field(default=None, description="its replace key, if any")
-    ttl_left: float | None = Field(
-        default=None, description="seconds left for it to start before it is dropped"
-    )
 
 
 class DroppedSpeech(BaseModel):

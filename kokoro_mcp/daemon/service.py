@@ -340,6 +340,9 @@ def _speak_result(
     )
 
 
+QUEUED_FIELDS = set(QueuedSpeech.model_fields)
+
+
 def _round(seconds: float | None) -> float | None:
     return None if seconds is None else round(seconds, 3)
 
@@ -372,11 +375,9 @@ def status_result(status: SpeakerStatus, engine: str, defaults: Defaults) -> Sta
         defaults=defaults,
         waiting=[ClientQueue(client=name, waiting=count) for name, count in status.waiting],
         last_failure=status.last_failure,
+        # Only the waiting part of each snapshot: its progress fields mean nothing yet.
         queued=[
-            QueuedSpeech(
-                id=info.id, client=info.client, text=info.text, priority=info.priority,
-                replace=info.replace, ttl_left=info.ttl_left,
-            )
+            QueuedSpeech.model_validate(info.model_dump(include=QUEUED_FIELDS))
             for info in status.queued
         ],
         recent_drops=[
