@@ -2,19 +2,23 @@
 only the first words' frames of a clause whose prosody was predicted whole?
 
 For each sentence's first chunk, voice and speed: the text side (graph_split.py) runs over the
-whole chunk; the vocoder then runs on the frames up to the middle of the pause after word N
-(plus R frames of right context, cut off again), and on the rest (with L frames of left
-context); the two are joined at that frame. Compared with vocoding the whole chunk (today's
-audio for it): the vocoder time of the prefix, the prefix's level (the decoder's instance
-norms see only the prefix), the level step across the join, and the log-spectral distance of
-the joined audio.
+whole chunk. The head is vocoded from the frames up to the middle of the pause after word N,
+plus R frames of right context (cut off again), plus the clause's last K frames (end context:
+without them the vocoder's instance norms see only speech, and the head comes out ~2.5 dB
+quieter). The rest is vocoded from L frames before the join to the end. The two are
+cross-faded at the join (20 ms; the harmonic source starts at frame 0 in both, so they are in
+phase there). Compared with vocoding the whole chunk (today's audio for it): the time to the
+head, whether the rest is ready before the head has played (the margin), levels, the level
+step across the join, the long-term spectrum of the head (timbre), and what Whisper hears
+(--asr). As the reference for "as good as what we already ship": today's clause chunks
+against the unsplit sentence over the same first words.
 
 With `--stage generator` the decoder's frame-rate blocks (cheap: ~7% of the vocoder) run over
 the whole clause too, and only the upsampling generator runs per piece: this tells whether the
 level error comes from the decoder's instance norms or from the generator's.
 
 Usage: python benchmarks/bench_prefix_vocoding.py [--words 2 --words 3] [--sentences 8]
-       [--stage vocoder|generator]
+       [--end-context 16] [--stage vocoder|generator] [--asr]
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ import argparse
 import itertools
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +40,7 @@ from benchmarks.common import machine, p50, p95
 from benchmarks.graph_split import SplitGraph
 from kokoro_mcp.engine.kokoro import as_spoken
 from kokoro_mcp.engine.onnx import OnnxEngine
+from kokoro_mcp.engine.trim import LEAD_MARGIN
 
 VOICES = ("af_heart", "am_michael", "bf_emma")
 SPEEDS = (1.0, 1.3)
@@ -43,34 +48,59 @@ SAMPLES_PER_FRAME = 600
 RIGHT_CONTEXT = 8
 LEFT_CONTEXT = 8
 JOIN_WINDOW = 1200  # 50 ms either side of the join
+CROSSFADE = 480  # 20 ms, centred on the join
+SILENCE_DB = -45.0  # as engine/trim.py: where the first sound starts
+# --progressive: a piece is sized so its predicted vocoding takes at most 1/SAFETY of the
+# audio still to play when it starts (predicted from the time per frame of the piece before).
+SAFETY = 1.5
+RATE = 24000
 
 
 def _db(samples: np.ndarray) -> float:
     return float(20 * np.log10(np.sqrt(np.mean(np.square(samples, dtype=np.float64))) + 1e-9))
 
 
-def _lsd(a: np.ndarray, b: np.ndarray) -> float:
-    """Mean log-spectral distance (dB) over frames within 50 dB of the loudest."""
-    size, hop = 512, 256
-    window = np.hanning(size)
-    count = (min(len(a), len(b)) - size) // hop
-    spectra = [
-        20 * np.log10(np.abs(np.fft.rfft(window * x[i * hop : i * hop + size])) + 1e-6)
-        for x in (a, b)
-        for i in range(count)
-    ]
-    sa, sb = np.array(spectra[:count]), np.array(spectra[count:])
-    loud = sb.max(axis=1) > sb.max() - 50
-    return float(np.sqrt(np.mean((sa[loud] - sb[loud]) ** 2, axis=1)).mean())
+def _ltas(samples: np.ndarray) -> np.ndarray:
+    """Long-term level (dB) in 40 log-spaced bands over the frames within 40 dB of the loudest."""
+    size, hop = 512, 128
+    frames = np.lib.stride_tricks.sliding_window_view(samples, size)[::hop] * np.hanning(size)
+    power = np.abs(np.fft.rfft(frames, axis=1)) ** 2
+    freqs = np.fft.rfftfreq(size, 1 / 24000)
+    edges = np.geomspace(80, 11000, 41)
+    bands = np.stack(
+        [
+            power[:, (freqs >= lo) & (freqs < hi)].sum(axis=1)
+            for lo, hi in itertools.pairwise(edges)
+        ],
+        axis=1,
+    )
+    total = 10 * np.log10(power.sum(axis=1) + 1e-12)
+    loud = total > total.max() - 40
+    return 10 * np.log10(bands[loud].mean(axis=0) + 1e-12)
 
 
-def _frames(split: SplitGraph, boundary: dict[str, Any], lo: int, hi: int) -> dict[str, Any]:
+def _timbre(a: np.ndarray, b: np.ndarray) -> float:
+    """How far a's long-term spectral shape is from b's (dB RMS over bands, level removed)."""
+    difference = _ltas(a) - _ltas(b)
+    return float(np.sqrt(np.mean((difference - difference.mean()) ** 2)))
+
+
+def _onset(samples: np.ndarray) -> int:
+    """Where the engine's trim would start the audio (10 ms before the first loud 10 ms)."""
+    frame = 240
+    blocks = samples[: len(samples) // frame * frame].reshape(-1, frame)
+    loud = np.flatnonzero(np.sqrt(np.mean(np.square(blocks), axis=1)) > 10 ** (SILENCE_DB / 20))
+    return max(0, int(loud[0]) * frame - LEAD_MARGIN) if loud.size else 0
+
+
+def _frames(split: SplitGraph, boundary: dict[str, Any], frames: np.ndarray) -> dict[str, Any]:
     durations, features, pitch, energy = split.boundary
+    curve = (2 * frames[:, None] + np.arange(2)).reshape(-1)  # the curves run at twice the rate
     return {
         durations: boundary[durations],
-        features: boundary[features][:, :, lo:hi],
-        pitch: boundary[pitch][:, 2 * lo : 2 * hi],
-        energy: boundary[energy][:, 2 * lo : 2 * hi],
+        features: boundary[features][:, :, frames],
+        pitch: boundary[pitch][:, curve],
+        energy: boundary[energy][:, curve],
     }
 
 
@@ -83,22 +113,66 @@ def _token_frames(features: np.ndarray) -> list[tuple[int, int]]:
 
 def _generator_pieces(
     split: SplitGraph, boundary: dict[str, Any], style: Any, total: int
-) -> tuple[Callable[[int, int], np.ndarray], float]:
-    """Vocoding of frames [lo, hi) by the generator alone, over the decoder's output for the
+) -> tuple[Callable[[np.ndarray], np.ndarray], float]:
+    """Vocoding of some frames by the generator alone, over the decoder's output for the
     whole clause; and the time that decoder pass took (paid once, before the first piece)."""
     began = time.perf_counter()
     features, pitch = split.run_front(boundary, style)
     front_time = time.perf_counter() - began
-    per_frame = features.shape[-1] // total, pitch.shape[-1] // total
 
-    def piece(lo: int, hi: int) -> np.ndarray:
+    def columns(frames: np.ndarray, rate: int) -> np.ndarray:
+        return (frames[:, None] * rate + np.arange(rate)).reshape(-1)
+
+    def piece(frames: np.ndarray) -> np.ndarray:
         return split.run_generator(
-            features[..., lo * per_frame[0] : hi * per_frame[0]],
-            pitch[..., lo * per_frame[1] : hi * per_frame[1]],
+            features[..., columns(frames, features.shape[-1] // total)],
+            pitch[..., columns(frames, pitch.shape[-1] // total)],
             style,
         )
 
     return piece, front_time
+
+
+class Clause:
+    """One chunk's text side, its whole vocoding, and where its words lie in frames."""
+
+    def __init__(
+        self, engine: OnnxEngine, split: SplitGraph, text: str, voice: str, speed: float
+    ) -> None:
+        vocab = engine._vocab()
+        self.symbols = "".join(s for s in engine.phonemize(as_spoken(text), voice) if s in vocab)
+        self.feeds = engine.feeds(self.symbols, voice, speed)
+        began = time.perf_counter()
+        self.boundary = split.run_text(self.feeds)
+        self.text_time = time.perf_counter() - began
+        began = time.perf_counter()
+        self.audio = split.run_vocoder(self.boundary, self.feeds["style"]).reshape(-1)
+        self.vocoder_time = time.perf_counter() - began
+        features = self.boundary[split.boundary[1]][0]
+        self.total = features.shape[1]
+        spans = _token_frames(features)
+        tokens = ["<pad>", *self.symbols, "<pad>"]
+        # Two neighbouring tokens with the same features hide a boundary: words can't be mapped.
+        self.spaces = (
+            [spans[i] for i, token in enumerate(tokens) if token == " "]
+            if len(spans) == len(tokens)
+            else []
+        )
+
+    def cut_after(self, words: int) -> int | None:
+        """The frame in the middle of the pause after word `words`, if the clause goes on."""
+        if len(self.spaces) < words + 1:
+            return None
+        start, end = self.spaces[words - 1]
+        return (start + end) // 2
+
+
+def _crossfade(head: np.ndarray, rest: np.ndarray, at: int) -> np.ndarray:
+    """head up to `at`, then rest (same sample positions), cross-faded over CROSSFADE."""
+    lo, hi = at - CROSSFADE // 2, at + CROSSFADE // 2
+    ramp = np.linspace(0.0, 1.0, hi - lo, dtype=np.float32)
+    mixed = head[lo:hi] * (1 - ramp) + rest[lo:hi] * ramp
+    return np.concatenate([head[:lo], mixed, rest[hi:]])
 
 
 def measure(
@@ -108,92 +182,240 @@ def measure(
     voice: str,
     speed: float,
     words: int,
+    *,
+    end_context: int,
     stage: str = "vocoder",
+    sentence: Clause | None = None,
+    asr: Callable[[np.ndarray], str] | None = None,
 ) -> dict[str, float] | None:
-    vocab = engine._vocab()
-    symbols = "".join(s for s in engine.phonemize(as_spoken(text), voice) if s in vocab)
-    feeds = engine.feeds(symbols, voice, speed)
-    began = time.perf_counter()
-    boundary = split.run_text(feeds)
-    text_side = time.perf_counter() - began
-    began = time.perf_counter()
-    whole = split.run_vocoder(boundary, feeds["style"]).reshape(-1)
-    whole_time = time.perf_counter() - began
-    features = boundary[split.boundary[1]][0]
-    total = features.shape[1]
+    clause = Clause(engine, split, text, voice, speed)
+    cut = clause.cut_after(words)
+    if cut is None:
+        return None
+    total, whole, style = clause.total, clause.audio, clause.feeds["style"]
     if stage == "generator":
-        piece, shared_time = _generator_pieces(split, boundary, feeds["style"], total)
+        piece, shared_time = _generator_pieces(split, clause.boundary, style, total)
     else:
         shared_time = 0.0
 
-        def piece(lo: int, hi: int) -> np.ndarray:
-            return split.run_vocoder(_frames(split, boundary, lo, hi), feeds["style"])
+        def piece(frames: np.ndarray) -> np.ndarray:
+            return split.run_vocoder(_frames(split, clause.boundary, frames), style)
 
-    tokens = ["<pad>", *symbols, "<pad>"]
-    spans = _token_frames(features)
-    if len(spans) != len(tokens):
-        return None  # two neighbouring tokens with the same features: cannot map words
-    spaces = [i for i, token in enumerate(tokens) if token == " "]
-    if len(spaces) < words + 1:
-        return None
-    start, end = spans[spaces[words - 1]]
-    cut = (start + end) // 2  # the middle of the pause after word N
+    prefix_end = min(total, cut + RIGHT_CONTEXT)
+    tail_start = max(prefix_end, total - end_context)
+    head_frames = np.r_[0:prefix_end, tail_start:total]
     began = time.perf_counter()
-    head = piece(0, min(total, cut + RIGHT_CONTEXT))
+    head = piece(head_frames).reshape(-1)
     head_time = shared_time + time.perf_counter() - began
-    tail = piece(cut - LEFT_CONTEXT, total).reshape(-1)
+    began = time.perf_counter()
+    rest = piece(np.arange(cut - LEFT_CONTEXT, total)).reshape(-1)
+    rest_time = time.perf_counter() - began
     at = cut * SAMPLES_PER_FRAME
-    joined = np.concatenate([head.reshape(-1)[:at], tail[LEFT_CONTEXT * SAMPLES_PER_FRAME :]])
-    joined = joined[: len(whole)]
+    # Put the rest at its place in the clause's samples (its first L frames are context).
+    placed = np.concatenate([np.zeros((cut - LEFT_CONTEXT) * SAMPLES_PER_FRAME, np.float32), rest])
+    joined = _crossfade(head, placed, at)[: len(whole)]
+    # Heard before the rest is needed: from the trimmed onset to the start of the cross-fade.
+    head_playing = (at - CROSSFADE // 2 - _onset(whole)) / 24000
 
     def step(x: np.ndarray) -> float:
         return _db(x[at : at + JOIN_WINDOW]) - _db(x[at - JOIN_WINDOW : at])
 
-    return {
+    found = {
         "prefix share of frames": cut / total,
-        "prefix vocoder / whole vocoder (time)": head_time / whole_time,
-        "first piece time / today's (text side + vocoder)": (text_side + head_time)
-        / (text_side + whole_time),
+        "first piece time / today's (text side + vocoder)": (clause.text_time + head_time)
+        / (clause.text_time + clause.vocoder_time),
+        "rest vocoder time / head playing time (< 1: no gap)": rest_time / head_playing,
         "prefix level vs whole (dB)": _db(joined[:at]) - _db(whole[:at]),
         "rest level vs whole (dB)": _db(joined[at:]) - _db(whole[at:]),
         "level step at the join vs whole (dB)": step(joined) - step(whole),
-        "log-spectral distance joined vs whole (dB)": _lsd(joined, whole),
+        "prefix timbre vs whole (dB)": _timbre(joined[:at], whole[:at]),
+        "rest timbre vs whole (dB)": _timbre(joined[at:], whole[at:]),
     }
+    if sentence is not None:
+        # Today: the clause synthesized on its own against the same words in the unsplit
+        # sentence: what every clause boundary already does to the voice.
+        in_sentence = sentence.cut_after(words)
+        if in_sentence is not None:
+            heard = sentence.audio[: in_sentence * SAMPLES_PER_FRAME]
+            found["reference: today's clause vs sentence, level (dB)"] = _db(whole[:at]) - _db(
+                heard
+            )
+            found["reference: today's clause vs sentence, timbre (dB)"] = _timbre(whole[:at], heard)
+    if asr is not None:
+        found["Whisper heard the same words (1 = yes)"] = float(asr(joined) == asr(whole))
+    return found
 
 
-def main(argv: list[str] | None = None) -> int:
+def _context(more_follows: bool, end_context: int) -> int:
+    """Frames a piece vocodes beyond its own: left context, and unless it ends the clause,
+    right context and the clause's end."""
+    return LEFT_CONTEXT + (RIGHT_CONTEXT + end_context if more_follows else 0)
+
+
+def progressive(
+    engine: OnnxEngine,
+    split: SplitGraph,
+    text: str,
+    voice: str,
+    speed: float,
+    words: int,
+    *,
+    end_context: int,
+    asr: Callable[[np.ndarray], str] | None = None,
+) -> dict[str, float] | None:
+    """The whole clause in pieces: a head of `words` words, then each next piece as long as
+    the audio already made leaves time to vocode it (SAFETY), cross-faded at word pauses. The
+    clock is simulated from the measured times: a gap is audio running out mid-clause."""
+    clause = Clause(engine, split, text, voice, speed)
+    first = clause.cut_after(words)
+    if first is None:
+        return None
+    total, whole, style = clause.total, clause.audio, clause.feeds["style"]
+    cuts = [(start + end) // 2 for start, end in clause.spaces]
+
+    def vocode(lo: int, hi: int) -> tuple[np.ndarray, float, int]:
+        frames = np.r_[max(0, lo - LEFT_CONTEXT) : min(total, hi + RIGHT_CONTEXT)]
+        if hi < total:
+            frames = np.r_[frames, max(int(frames[-1]) + 1, total - end_context) : total]
+        began = time.perf_counter()
+        audio = split.run_vocoder(_frames(split, clause.boundary, frames), style).reshape(-1)
+        took = time.perf_counter() - began
+        placed = np.zeros(len(whole), np.float32)
+        start = int(frames[0]) * SAMPLES_PER_FRAME
+        span = min(len(whole), min(total, hi + RIGHT_CONTEXT) * SAMPLES_PER_FRAME) - start
+        placed[start : start + span] = audio[:span]
+        return placed, took, len(frames)
+
+    joined, took, count = vocode(0, first)
+    first_time = clause.text_time + took
+    per_frame = took / count
+    clock = first_time  # when the synthesis thread is free again
+    audio_end = first_time + (first * SAMPLES_PER_FRAME - _onset(whole)) / RATE
+    gap = 0.0
+    steps = []
+    timbres = [_timbre(joined[: first * SAMPLES_PER_FRAME], whole[: first * SAMPLES_PER_FRAME])]
+    done = first
+    while done < total:
+        budget = (audio_end - clock) / SAFETY
+        options = [cut for cut in cuts if cut > done] + [total]
+
+        fitting = [
+            cut
+            for cut in options
+            if per_frame * (cut - done + _context(cut < total, end_context)) <= budget
+        ]
+        upto = fitting[-1] if fitting else options[0]
+        piece, took, count = vocode(done, upto)
+        per_frame = took / count
+        clock += took
+        if clock > audio_end:
+            gap += clock - audio_end
+            audio_end = clock
+        audio_end += (upto - done) * SAMPLES_PER_FRAME / RATE
+        at = done * SAMPLES_PER_FRAME
+        joined = _crossfade(joined, piece, at)
+        window = slice(at - JOIN_WINDOW, at + JOIN_WINDOW)
+        step = _db(joined[at : at + JOIN_WINDOW]) - _db(joined[window][:JOIN_WINDOW])
+        steps.append(step - (_db(whole[at : at + JOIN_WINDOW]) - _db(whole[window][:JOIN_WINDOW])))
+        region = slice(at, upto * SAMPLES_PER_FRAME)
+        timbres.append(_timbre(joined[region], whole[region]))
+        done = upto
+    found = {
+        "first piece time / today's (text side + vocoder)": first_time
+        / (clause.text_time + clause.vocoder_time),
+        "pieces in the clause": 1.0 + len(steps),
+        "gap: audio ran out mid-clause (ms)": gap * 1000,
+        "worst level step at a join vs whole (dB)": max(steps, key=abs),
+        "level of the clause vs whole (dB)": _db(joined) - _db(whole),
+        "worst piece timbre vs whole (dB)": max(timbres),
+    }
+    if asr is not None:
+        found["Whisper heard the same words (1 = yes)"] = float(asr(joined) == asr(whole))
+    return found
+
+
+def _print(rows: dict[str, list[float]]) -> None:
+    for name, values in rows.items():
+        worst = max(values, key=abs)
+        print(
+            f"{name:<56} p50 {p50(values):+7.2f}  p95 {p95(values):+7.2f}  worst {worst:+7.2f}"
+            f"  (n={len(values)})"
+        )
+
+
+def _whisper() -> Callable[[np.ndarray], str]:
+    from tests.asr import normalize_words, transcribe
+
+    return lambda samples: " ".join(normalize_words(transcribe(samples)))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--words", type=int, action="append", help="words in the first piece")
     parser.add_argument("--sentences", type=int, default=8, help="from long_clauses.txt")
+    parser.add_argument(
+        "--end-context", type=int, default=16, help="the clause's last K frames in the head"
+    )
     parser.add_argument(
         "--stage",
         choices=("vocoder", "generator"),
         default="vocoder",
         help="what runs per piece (generator: the decoder's blocks run over the whole clause)",
     )
+    parser.add_argument("--asr", action="store_true", help="also compare Whisper transcripts")
+    parser.add_argument(
+        "--progressive", action="store_true", help="the whole clause in growing pieces"
+    )
     args = parser.parse_args(argv)
+    if args.progressive and args.stage != "vocoder":
+        parser.error("--progressive runs the vocoder per piece: leave out --stage")
+    if args.sentences < 1 or args.end_context < 0 or any(w < 1 for w in args.words or []):
+        parser.error("--sentences and --words must be at least 1, --end-context at least 0")
     engine = OnnxEngine()
     engine.load()
     split = SplitGraph(engine.files().onnx, engine.threads, args.stage == "generator")
-    chunks = [first_chunk(text) for text in long_corpus()[: args.sentences]]
+    texts = long_corpus()[: args.sentences]
+    asr = _whisper() if args.asr else None
     print(f"# bench_prefix_vocoding: {machine()}")
-    print(f"# {len(chunks)} first chunks x voices {VOICES} x speeds {SPEEDS}")
-    print(f"# per piece: the {args.stage}")
+    print(f"# {len(texts)} first chunks x voices {VOICES} x speeds {SPEEDS}")
+    print(f"# per piece: the {args.stage}; end context {args.end_context} frames")
     for words in args.words or [2, 3]:
         rows: dict[str, list[float]] = {}
-        for chunk in chunks:
+        for text in texts:
+            chunk = first_chunk(text)
             for voice in VOICES:
                 for speed in SPEEDS:
-                    found = measure(engine, split, chunk, voice, speed, words, args.stage)
+                    if args.progressive:
+                        found = progressive(
+                            engine,
+                            split,
+                            chunk,
+                            voice,
+                            speed,
+                            words,
+                            end_context=args.end_context,
+                            asr=asr,
+                        )
+                    else:
+                        sentence = (
+                            Clause(engine, split, text, voice, speed) if chunk != text else None
+                        )
+                        found = measure(
+                            engine,
+                            split,
+                            chunk,
+                            voice,
+                            speed,
+                            words,
+                            end_context=args.end_context,
+                            stage=args.stage,
+                            sentence=sentence,
+                            asr=asr,
+                        )
                     for name, value in (found or {}).items():
                         rows.setdefault(name, []).append(value)
-        count = len(next(iter(rows.values()), []))
-        print(f"\n## first piece = {words} words (n={count})")
-        for name, values in rows.items():
-            worst = max(values, key=abs)
-            print(
-                f"{name:<52} p50 {p50(values):+7.2f}  p95 {p95(values):+7.2f}  worst {worst:+7.2f}"
-            )
+        print(f"\n## first piece = {words} words")
+        _print(rows)
     return 0
 
 
