@@ -41,6 +41,7 @@ from benchmarks.graph_split import SplitGraph
 from kokoro_mcp.engine.kokoro import as_spoken
 from kokoro_mcp.engine.onnx import OnnxEngine
 from kokoro_mcp.engine.trim import LEAD_MARGIN
+from tests.graph_audio import band_levels
 
 VOICES = ("af_heart", "am_michael", "bf_emma")
 SPEEDS = (1.0, 1.3)
@@ -62,21 +63,9 @@ def _db(samples: np.ndarray) -> float:
 
 def _ltas(samples: np.ndarray) -> np.ndarray:
     """Long-term level (dB) in 40 log-spaced bands over the frames within 40 dB of the loudest."""
-    size, hop = 512, 128
-    frames = np.lib.stride_tricks.sliding_window_view(samples, size)[::hop] * np.hanning(size)
-    power = np.abs(np.fft.rfft(frames, axis=1)) ** 2
-    freqs = np.fft.rfftfreq(size, 1 / 24000)
-    edges = np.geomspace(80, 11000, 41)
-    bands = np.stack(
-        [
-            power[:, (freqs >= lo) & (freqs < hi)].sum(axis=1)
-            for lo, hi in itertools.pairwise(edges)
-        ],
-        axis=1,
-    )
-    total = 10 * np.log10(power.sum(axis=1) + 1e-12)
+    bands, total = band_levels(samples)
     loud = total > total.max() - 40
-    return 10 * np.log10(bands[loud].mean(axis=0) + 1e-12)
+    return 10 * np.log10(np.mean(10 ** (bands[loud] / 10), axis=0) + 1e-12)
 
 
 def _timbre(a: np.ndarray, b: np.ndarray) -> float:

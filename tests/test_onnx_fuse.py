@@ -3,7 +3,6 @@ graph speaks the same."""
 
 from __future__ import annotations
 
-import itertools
 from typing import Any
 
 import numpy as np
@@ -26,7 +25,7 @@ from kokoro_mcp.model.fast_graph.fuse import (
 from kokoro_mcp.model.fast_graph.rewrite import rewrite_model
 from kokoro_mcp.model.layout import FAST_ONNX_NAME, ONNX_NAME
 from tests.asr import transcribe, word_error_rate
-from tests.graph_audio import raw_audio
+from tests.graph_audio import raw_audio, spectral_distance
 
 pytest_plugins = ["tests.model_fixtures"]
 
@@ -264,32 +263,6 @@ SENTENCES = (
     "I have finished refactoring the parser, and all forty two unit tests pass now.",
     "Your pull request looks good, but please add a test for the empty input case.",
 )
-
-
-def band_levels(samples: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per-frame levels (dB) in 40 log-spaced bands, and each frame's total level."""
-    size, hop = 512, 128
-    frames = np.lib.stride_tricks.sliding_window_view(samples, size)[::hop] * np.hanning(size)
-    power = np.abs(np.fft.rfft(frames, axis=1)) ** 2
-    freqs = np.fft.rfftfreq(size, 1 / 24000)
-    edges = np.geomspace(80, 11000, 41)
-    bands = np.stack(
-        [
-            power[:, (freqs >= lo) & (freqs < hi)].sum(axis=1)
-            for lo, hi in itertools.pairwise(edges)
-        ],
-        axis=1,
-    )
-    return 10 * np.log10(bands + 1e-9), 10 * np.log10(power.sum(axis=1) + 1e-12)
-
-
-def spectral_distance(a: np.ndarray, b: np.ndarray) -> float:
-    """Mean |dB| difference per band over the frames within 40 dB of the loudest."""
-    n = min(len(a), len(b))  # the graphs compared here start at the same sample
-    bands_a, level = band_levels(a[:n])
-    bands_b, _ = band_levels(b[:n])
-    loud = level > level.max() - 40
-    return float(np.mean(np.abs(bands_a - bands_b)[loud]))
 
 
 @pytest.fixture(scope="module")
