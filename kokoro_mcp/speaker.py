@@ -533,14 +533,8 @@ class Speaker:
                 if self._closed:
                     return
                 taken = self._take_next_locked(urgent_only=False)
-            if taken is None:
-                continue
-            self._events.put(taken)
-            try:
-                self._synthesize(taken)
-            finally:
-                with self._lock:
-                    self._synthesizing = None
+            if taken is not None:
+                self._synthesize_taken(taken, then=None)
 
     def _take_next_locked(self, *, urgent_only: bool) -> Utterance | None:
         """The next utterance to synthesize (now synthesizing), skipping expired ones."""
@@ -569,14 +563,18 @@ class Speaker:
                 if self._closed or not self._queue or self._queue[0].priority != "high":
                     return
                 urgent = self._take_next_locked(urgent_only=True)
-            if urgent is None:
-                continue
-            self._events.put(urgent)
-            try:
-                self._synthesize(urgent)
-            finally:
-                with self._lock:
-                    self._synthesizing = suspended
+            if urgent is not None:
+                self._synthesize_taken(urgent, then=suspended)
+
+    def _synthesize_taken(self, taken: Utterance, *, then: Utterance | None) -> None:
+        """Synthesize an utterance just taken from the queue; afterwards `then` (the one it
+        cut in on, or None) is the one synthesizing."""
+        self._events.put(taken)
+        try:
+            self._synthesize(taken)
+        finally:
+            with self._lock:
+                self._synthesizing = then
 
     def _synthesize(self, utterance: Utterance) -> None:
         def stale() -> bool:
