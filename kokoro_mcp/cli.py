@@ -1,7 +1,8 @@
 """Command line: `kokoro-mcp` serves MCP over stdio; subcommands say, voices, doctor, model,
 daemon, and kk's control verbs (pause, play/resume, stop, status, kill).
 
-Exit codes: 0 ok, 1 runtime/config/model problem (one line on stderr), 2 usage.
+Exit codes: 0 ok, 1 runtime/config/model problem (one line on stderr), 2 usage, 130
+interrupted, 141 stdout's reader left (`| head`).
 """
 
 from __future__ import annotations
@@ -16,12 +17,16 @@ from typing import Any
 from kokoro_mcp import __version__, config
 from kokoro_mcp.config import BOOL, DAEMON, SAY, SERVE, SETTINGS, Setting
 from kokoro_mcp.errors import KokoroError
+from kokoro_mcp.exit_codes import (
+    EXIT_FAILURE,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    reader_gone,
+)
 
 logger = logging.getLogger(__name__)
 
-EXIT_OK = 0
-EXIT_FAILURE = 1
-EXIT_USAGE = 2
 CONTROL_VERBS = {
     "pause": ("pause", "pause the shared speech"),
     "play": ("resume", "continue paused speech (alias: resume)"),
@@ -289,7 +294,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"kokoro-mcp: {error}", file=sys.stderr)
         return EXIT_FAILURE
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return reader_gone()
 
 
 if __name__ == "__main__":

@@ -13,8 +13,6 @@ import os
 import sys
 from typing import NoReturn
 
-EXIT_OK = 0
-
 
 def exit_now(code: int) -> NoReturn:
     """Flush logs and stdio, then end the process without finalizing worker threads."""

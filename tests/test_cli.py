@@ -109,3 +109,37 @@ def test_voices_lists_language_and_gender(model_dir: Path) -> None:
     assert len(lines) == 54
     assert any(line.split()[:3] == ["bm_george", "en-GB", "male"] for line in lines)
     assert any(line.startswith("jf_alpha") and "not supported" in line for line in lines)
+
+
+@pytest.mark.parametrize(
+    "program",
+    [
+        ["kokoro_mcp", "status", "--json"],
+        ["kokoro_mcp.client.kk", "--help"],
+        ["kokoro_mcp.client.kk", "status", "--json"],
+    ],
+)
+def test_a_reader_that_left_ends_the_command_quietly(program: list[str]) -> None:
+    """`kk status --json | head -1`: when stdout's reader has gone, the command ends the way
+    other Unix tools do (141) and prints no traceback."""
+    from tests.daemon_helpers import DaemonHome
+    from tests.mcp_helpers import PYTHON, REPO, TONE, server_env
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader leaves before the first byte: every write fails
+    try:
+        with DaemonHome() as home:
+            result = subprocess.run(
+                [PYTHON, "-m", *program],
+                stdout=write_end,
+                stderr=subprocess.PIPE,
+                text=True,
+                env=server_env({**home.env(), **TONE}),
+                cwd=str(REPO),
+                timeout=60,
+            )
+            assert home.pid() is None  # status never starts a daemon, even here
+    finally:
+        os.close(write_end)
+    assert result.returncode == 141, result.stderr
+    assert "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr, result.stderr

@@ -7,7 +7,8 @@
 
 Only the standard library is imported on these paths (a `kk status` costs about as much as
 starting Python); writing a WAV or running the daemon in the foreground loads the engine.
-Exit codes: 0 ok, 1 something failed (one line on stderr), 2 usage, 130 interrupted.
+Exit codes: 0 ok, 1 something failed (one line on stderr), 2 usage, 130 interrupted, 141
+stdout's reader left (`| head`).
 """
 
 from __future__ import annotations
@@ -19,12 +20,15 @@ from typing import Any, NoReturn
 
 from kokoro_mcp import __version__
 from kokoro_mcp.errors import KokoroError
+from kokoro_mcp.exit_codes import (
+    EXIT_FAILURE,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    reader_gone,
+)
 
 PROG = "kk"
-EXIT_OK = 0
-EXIT_FAILURE = 1
-EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
 
 VERBS = {
     "say": "say",
@@ -171,6 +175,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILURE
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return reader_gone()
 
 
 def run(invocation: Invocation) -> int:

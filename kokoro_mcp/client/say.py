@@ -20,6 +20,7 @@ from kokoro_mcp.client import control
 from kokoro_mcp.client.sentences import LINGER_SECONDS, SentenceStream
 from kokoro_mcp.config import Settings
 from kokoro_mcp.errors import InvalidInputError, KokoroError
+from kokoro_mcp.exit_codes import EXIT_FAILURE, EXIT_OK
 from kokoro_mcp.ipc.connection import Connection
 
 READ_BYTES = 65536
@@ -28,8 +29,6 @@ NOT_LOCAL = (
     " --no-daemon, --output or --show-text; leave them out"
 )
 READ_ALL_LIMIT = 1 << 20  # the daemon takes at most 20,000 characters anyway
-EXIT_OK = 0
-EXIT_FAILURE = 1
 
 
 def say(

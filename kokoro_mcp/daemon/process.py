@@ -23,9 +23,10 @@ import anyio.lowlevel
 
 from kokoro_mcp.config import Settings
 from kokoro_mcp.errors import KokoroError
+from kokoro_mcp.exit_codes import EXIT_OK
 from kokoro_mcp.ipc import lock
 from kokoro_mcp.ipc.paths import daemon_lock_path, ensure_runtime_dir, log_path, socket_path
-from kokoro_mcp.shutdown import EXIT_OK, exit_now
+from kokoro_mcp.shutdown import exit_now
 
 logger = logging.getLogger(__name__)
 

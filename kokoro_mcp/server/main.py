@@ -16,7 +16,8 @@ import threading
 from typing import TYPE_CHECKING, Literal
 
 from kokoro_mcp.config import Settings
-from kokoro_mcp.shutdown import EXIT_OK, exit_now
+from kokoro_mcp.exit_codes import EXIT_OK
+from kokoro_mcp.shutdown import exit_now
 from kokoro_mcp.stdout_guard import STDOUT_FD, StdoutGuard
 
 if TYPE_CHECKING:
