@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from tests.asr import transcribe, word_error_rate
+from tests.daemon_helpers import DaemonHome
+from tests.mcp_helpers import PYTHON, REPO, TONE, server_env
 from tests.wav_files import read_wav
 
 pytest_plugins = ["tests.model_fixtures"]
@@ -122,9 +124,6 @@ def test_voices_lists_language_and_gender(model_dir: Path) -> None:
 def test_a_reader_that_left_ends_the_command_quietly(program: list[str]) -> None:
     """`kk status --json | head -1`: when stdout's reader has gone, the command ends the way
     other Unix tools do (141) and prints no traceback."""
-    from tests.daemon_helpers import DaemonHome
-    from tests.mcp_helpers import PYTHON, REPO, TONE, server_env
-
     read_end, write_end = os.pipe()
     os.close(read_end)  # the reader leaves before the first byte: every write fails
     try:
