@@ -165,22 +165,17 @@ def _crossfade(head: np.ndarray, rest: np.ndarray, at: int) -> np.ndarray:
 
 
 def measure(
-    engine: OnnxEngine,
     split: SplitGraph,
-    text: str,
-    voice: str,
-    speed: float,
-    words: int,
+    clause: Clause,
+    cut: int,
     *,
     end_context: int,
     stage: str = "vocoder",
-    sentence: Clause | None = None,
+    in_sentence: np.ndarray | None = None,
     asr: Callable[[np.ndarray], str] | None = None,
-) -> dict[str, float] | None:
-    clause = Clause(engine, split, text, voice, speed)
-    cut = clause.cut_after(words)
-    if cut is None:
-        return None
+) -> dict[str, float]:
+    """A head up to frame `cut`, then the rest in one piece. `in_sentence`: the same words
+    in the unsplit sentence's audio, for the reference figures."""
     total, whole, style = clause.total, clause.audio, clause.feeds["style"]
     if stage == "generator":
         piece, shared_time = _generator_pieces(split, clause.boundary, style, total)
@@ -220,16 +215,15 @@ def measure(
         "prefix timbre vs whole (dB)": _timbre(joined[:at], whole[:at]),
         "rest timbre vs whole (dB)": _timbre(joined[at:], whole[at:]),
     }
-    if sentence is not None:
+    if in_sentence is not None:
         # Today: the clause synthesized on its own against the same words in the unsplit
         # sentence: what every clause boundary already does to the voice.
-        in_sentence = sentence.cut_after(words)
-        if in_sentence is not None:
-            heard = sentence.audio[: in_sentence * SAMPLES_PER_FRAME]
-            found["reference: today's clause vs sentence, level (dB)"] = _db(whole[:at]) - _db(
-                heard
-            )
-            found["reference: today's clause vs sentence, timbre (dB)"] = _timbre(whole[:at], heard)
+        found["reference: today's clause vs sentence, level (dB)"] = _db(whole[:at]) - _db(
+            in_sentence
+        )
+        found["reference: today's clause vs sentence, timbre (dB)"] = _timbre(
+            whole[:at], in_sentence
+        )
     if asr is not None:
         found["Whisper heard the same words (1 = yes)"] = float(asr(joined) == asr(whole))
     return found
@@ -242,23 +236,16 @@ def _context(more_follows: bool, end_context: int) -> int:
 
 
 def progressive(
-    engine: OnnxEngine,
     split: SplitGraph,
-    text: str,
-    voice: str,
-    speed: float,
-    words: int,
+    clause: Clause,
+    first: int,
     *,
     end_context: int,
     asr: Callable[[np.ndarray], str] | None = None,
-) -> dict[str, float] | None:
-    """The whole clause in pieces: a head of `words` words, then each next piece as long as
+) -> dict[str, float]:
+    """The whole clause in pieces: a head up to frame `first`, then each next piece as long as
     the audio already made leaves time to vocode it (SAFETY), cross-faded at word pauses. The
     clock is simulated from the measured times: a gap is audio running out mid-clause."""
-    clause = Clause(engine, split, text, voice, speed)
-    first = clause.cut_after(words)
-    if first is None:
-        return None
     total, whole, style = clause.total, clause.audio, clause.feeds["style"]
     cuts = [(start + end) // 2 for start, end in clause.spaces]
 
@@ -323,6 +310,15 @@ def progressive(
     return found
 
 
+def _same_words(
+    engine: OnnxEngine, split: SplitGraph, sentence: str, voice: str, speed: float, words: int
+) -> np.ndarray | None:
+    """The unsplit sentence's audio up to the pause after word `words`."""
+    whole = Clause(engine, split, sentence, voice, speed)
+    cut = whole.cut_after(words)
+    return None if cut is None else whole.audio[: cut * SAMPLES_PER_FRAME]
+
+
 def _print(rows: dict[str, list[float]]) -> None:
     for name, values in rows.items():
         worst = max(values, key=abs)
@@ -374,34 +370,27 @@ def main(argv: Sequence[str] | None = None) -> int:
             chunk = first_chunk(text)
             for voice in VOICES:
                 for speed in SPEEDS:
+                    clause = Clause(engine, split, chunk, voice, speed)
+                    cut = clause.cut_after(words)
+                    if cut is None:
+                        continue
                     if args.progressive:
                         found = progressive(
-                            engine,
-                            split,
-                            chunk,
-                            voice,
-                            speed,
-                            words,
-                            end_context=args.end_context,
-                            asr=asr,
+                            split, clause, cut, end_context=args.end_context, asr=asr
                         )
                     else:
-                        sentence = (
-                            Clause(engine, split, text, voice, speed) if chunk != text else None
-                        )
                         found = measure(
-                            engine,
                             split,
-                            chunk,
-                            voice,
-                            speed,
-                            words,
+                            clause,
+                            cut,
                             end_context=args.end_context,
                             stage=args.stage,
-                            sentence=sentence,
+                            in_sentence=_same_words(engine, split, text, voice, speed, words)
+                            if chunk != text
+                            else None,
                             asr=asr,
                         )
-                    for name, value in (found or {}).items():
+                    for name, value in found.items():
                         rows.setdefault(name, []).append(value)
         print(f"\n## first piece = {words} words")
         _print(rows)
