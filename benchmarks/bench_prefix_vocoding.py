@@ -38,9 +38,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.bench_first_sound import first_chunk, long_corpus
 from benchmarks.common import machine, p50, p95
 from benchmarks.graph_split import SplitGraph
+from kokoro_mcp.engine.base import SAMPLE_RATE
 from kokoro_mcp.engine.kokoro import as_spoken
 from kokoro_mcp.engine.onnx import OnnxEngine
-from kokoro_mcp.engine.trim import LEAD_MARGIN
+from kokoro_mcp.engine.trim import speech_start
 from tests.graph_audio import band_levels
 
 VOICES = ("af_heart", "am_michael", "bf_emma")
@@ -50,11 +51,9 @@ RIGHT_CONTEXT = 8
 LEFT_CONTEXT = 8
 JOIN_WINDOW = 1200  # 50 ms either side of the join
 CROSSFADE = 480  # 20 ms, centred on the join
-SILENCE_DB = -45.0  # as engine/trim.py: where the first sound starts
 # --progressive: a piece is sized so its predicted vocoding takes at most 1/SAFETY of the
 # audio still to play when it starts (predicted from the time per frame of the piece before).
 SAFETY = 1.5
-RATE = 24000
 
 
 def _db(samples: np.ndarray) -> float:
@@ -72,14 +71,6 @@ def _timbre(a: np.ndarray, b: np.ndarray) -> float:
     """How far a's long-term spectral shape is from b's (dB RMS over bands, level removed)."""
     difference = _ltas(a) - _ltas(b)
     return float(np.sqrt(np.mean((difference - difference.mean()) ** 2)))
-
-
-def _onset(samples: np.ndarray) -> int:
-    """Where the engine's trim would start the audio (10 ms before the first loud 10 ms)."""
-    frame = 240
-    blocks = samples[: len(samples) // frame * frame].reshape(-1, frame)
-    loud = np.flatnonzero(np.sqrt(np.mean(np.square(blocks), axis=1)) > 10 ** (SILENCE_DB / 20))
-    return max(0, int(loud[0]) * frame - LEAD_MARGIN) if loud.size else 0
 
 
 def _frames(split: SplitGraph, boundary: dict[str, Any], frames: np.ndarray) -> dict[str, Any]:
@@ -199,7 +190,7 @@ def measure(
     placed = np.concatenate([np.zeros((cut - LEFT_CONTEXT) * SAMPLES_PER_FRAME, np.float32), rest])
     joined = _crossfade(head, placed, at)[: len(whole)]
     # Heard before the rest is needed: from the trimmed onset to the start of the cross-fade.
-    head_playing = (at - CROSSFADE // 2 - _onset(whole)) / 24000
+    head_playing = (at - CROSSFADE // 2 - speech_start(whole)) / SAMPLE_RATE
 
     def step(x: np.ndarray) -> float:
         return _db(x[at : at + JOIN_WINDOW]) - _db(x[at - JOIN_WINDOW : at])
@@ -266,7 +257,7 @@ def progressive(
     first_time = clause.text_time + took
     per_frame = took / count
     clock = first_time  # when the synthesis thread is free again
-    audio_end = first_time + (first * SAMPLES_PER_FRAME - _onset(whole)) / RATE
+    audio_end = first_time + (first * SAMPLES_PER_FRAME - speech_start(whole)) / SAMPLE_RATE
     gap = 0.0
     steps = []
     timbres = [_timbre(joined[: first * SAMPLES_PER_FRAME], whole[: first * SAMPLES_PER_FRAME])]
@@ -287,7 +278,7 @@ def progressive(
         if clock > audio_end:
             gap += clock - audio_end
             audio_end = clock
-        audio_end += (upto - done) * SAMPLES_PER_FRAME / RATE
+        audio_end += (upto - done) * SAMPLES_PER_FRAME / SAMPLE_RATE
         at = done * SAMPLES_PER_FRAME
         joined = _crossfade(joined, piece, at)
         window = slice(at - JOIN_WINDOW, at + JOIN_WINDOW)

@@ -10,6 +10,7 @@ from kokoro_mcp.engine.trim import (
     JOIN_MARGIN,
     LEAD_MARGIN,
     TAIL_MARGIN,
+    speech_start,
     trim_silence,
 )
 
@@ -24,6 +25,15 @@ def test_margins_around_speech() -> None:
     trimmed = trim_silence(speech_between(50 * FRAME, 40 * FRAME, 60 * FRAME))
     assert len(trimmed) == LEAD_MARGIN + 40 * FRAME + TAIL_MARGIN
     assert np.all(trimmed[LEAD_MARGIN : LEAD_MARGIN + 40 * FRAME] == np.float32(0.3))
+
+
+def test_speech_start_is_where_the_trimmed_audio_begins() -> None:
+    samples = speech_between(50 * FRAME, 40 * FRAME, 60 * FRAME)
+    start = speech_start(samples)
+    assert start == 50 * FRAME - LEAD_MARGIN
+    trimmed = trim_silence(samples)
+    assert np.array_equal(trimmed, samples[start : start + len(trimmed)])
+    assert speech_start(np.zeros(10 * FRAME, dtype=np.float32)) == 0
 
 
 def test_joining_chunk_keeps_almost_no_tail() -> None:

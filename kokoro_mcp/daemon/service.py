@@ -46,6 +46,7 @@ logger = logging.getLogger(__name__)
 
 FOLLOW_POLL_SECONDS = 0.02
 VOICES_WAIT_SECONDS = 30.0
+QUEUED_FIELDS = set(QueuedSpeech.model_fields)  # what status shows of a waiting utterance
 
 # played chunks, total chunks (None until known), message
 Progress = Callable[[int, int | None, str], Awaitable[None]]
@@ -338,9 +339,6 @@ def _speak_result(
         replace=utterance.replace,
         reason=utterance.reason,
     )
-
-
-QUEUED_FIELDS = set(QueuedSpeech.model_fields)
 
 
 def _round(seconds: float | None) -> float | None:

@@ -24,12 +24,9 @@ def trim_silence(samples: AudioArray, *, joins_next: bool = False) -> AudioArray
 
     `joins_next`: the text continues mid-clause in the next chunk, so keep almost no tail.
     """
-    frames = len(samples) // FRAME
-    if frames == 0:
+    if len(samples) < FRAME:
         return samples
-    blocks = samples[: frames * FRAME].reshape(frames, FRAME)
-    rms = np.sqrt(np.mean(np.square(blocks, dtype=np.float64), axis=1))
-    loud = np.flatnonzero(rms > 10 ** (SILENCE_DB / 20))
+    loud = _loud_frames(samples)
     if loud.size == 0:
         return samples[:0]
     start = max(0, int(loud[0]) * FRAME - LEAD_MARGIN)
@@ -42,3 +39,17 @@ def trim_silence(samples: AudioArray, *, joins_next: bool = False) -> AudioArray
         trimmed = trimmed.copy()
         trimmed[:FADE_IN] *= _RAMP
     return trimmed
+
+
+def speech_start(samples: AudioArray) -> int:
+    """The sample where `trim_silence` starts the audio (0 for silence or very short audio)."""
+    loud = _loud_frames(samples)
+    return max(0, int(loud[0]) * FRAME - LEAD_MARGIN) if loud.size else 0
+
+
+def _loud_frames(samples: AudioArray) -> np.ndarray:
+    """Indices of the 10 ms frames louder than SILENCE_DB."""
+    frames = len(samples) // FRAME
+    blocks = samples[: frames * FRAME].reshape(frames, FRAME)
+    rms = np.sqrt(np.mean(np.square(blocks, dtype=np.float64), axis=1))
+    return np.flatnonzero(rms > 10 ** (SILENCE_DB / 20))
