@@ -5,20 +5,28 @@ For each sentence's first chunk, voice and speed: the text side (graph_split.py)
 whole chunk. The head is vocoded from the frames up to the middle of the pause after word N,
 plus R frames of right context (cut off again), plus the clause's last K frames (end context:
 without them the vocoder's instance norms see only speech, and the head comes out ~2.5 dB
-quieter). The rest is vocoded from L frames before the join to the end. The two are
-cross-faded at the join (20 ms; the harmonic source starts at frame 0 in both, so they are in
-phase there). Compared with vocoding the whole chunk (today's audio for it): the time to the
-head, whether the rest is ready before the head has played (the margin), levels, the level
+quieter). The rest is vocoded from L frames before the join to the end. The two are cross-faded
+at the join (20 ms). Compared with vocoding the whole chunk (today's audio for it): the time to
+the head, whether the rest is ready before the head has played (the margin), levels, the level
 step across the join, the long-term spectrum of the head (timbre), and what Whisper hears
-(--asr). As the reference for "as good as what we already ship": today's clause chunks
-against the unsplit sentence over the same first words.
+(--asr). As the reference for "as good as what we already ship": today's clause chunks against
+the unsplit sentence over the same first words.
 
 With `--stage generator` the decoder's frame-rate blocks (cheap: ~7% of the vocoder) run over
 the whole clause too, and only the upsampling generator runs per piece: this tells whether the
 level error comes from the decoder's instance norms or from the generator's.
 
+Two things make a plain split's pieces disagree at the join: each piece's instance norms take
+their statistics from that piece, and each piece's harmonic source starts its phase at 0, so
+the rest's voiced sound is out of step with the head's (the two cancel in part in the
+cross-fade). With `--frozen-stats` the rest is vocoded with the head's statistics and with the
+phase continued (graph_split.FrozenStatsVocoder), and the step at the join is split in two:
+against the clause vocoded unsplit with the head's statistics (the seam proper) and that
+rendering against the whole clause's own (what the head's statistics do to the sound).
+
 Usage: python benchmarks/bench_prefix_vocoding.py [--words 2 --words 3] [--sentences 8]
-       [--end-context 16] [--stage vocoder|generator] [--asr]
+       [--end-context 16] [--right-context 8] [--stage vocoder|generator] [--frozen-stats]
+       [--progressive] [--asr]
 """
 
 from __future__ import annotations
@@ -37,7 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.bench_first_sound import first_chunk, long_corpus
 from benchmarks.common import machine, p50, p95
-from benchmarks.graph_split import SplitGraph
+from benchmarks.graph_split import FrozenStatsVocoder, SplitGraph
 from kokoro_mcp.engine.base import SAMPLE_RATE
 from kokoro_mcp.engine.kokoro import as_spoken
 from kokoro_mcp.engine.onnx import OnnxEngine
@@ -161,12 +169,15 @@ def measure(
     cut: int,
     *,
     end_context: int,
+    right_context: int = RIGHT_CONTEXT,
     stage: str = "vocoder",
+    frozen: FrozenStatsVocoder | None = None,
     in_sentence: np.ndarray | None = None,
     asr: Callable[[np.ndarray], str] | None = None,
 ) -> dict[str, float]:
     """A head up to frame `cut`, then the rest in one piece. `in_sentence`: the same words
-    in the unsplit sentence's audio, for the reference figures."""
+    in the unsplit sentence's audio, for the reference figures. With `frozen`, the rest is
+    vocoded with the head's norm statistics and the harmonic phase continued."""
     total, whole, style = clause.total, clause.audio, clause.feeds["style"]
     if stage == "generator":
         piece, shared_time = _generator_pieces(split, clause.boundary, style, total)
@@ -176,14 +187,24 @@ def measure(
         def piece(frames: np.ndarray) -> np.ndarray:
             return split.run_vocoder(_frames(split, clause.boundary, frames), style)
 
-    prefix_end = min(total, cut + RIGHT_CONTEXT)
+    prefix_end = min(total, cut + right_context)
     tail_start = max(prefix_end, total - end_context)
     head_frames = np.r_[0:prefix_end, tail_start:total]
+    rest_frames = np.arange(cut - LEFT_CONTEXT, total)
     began = time.perf_counter()
-    head = piece(head_frames).reshape(-1)
+    if frozen is None:
+        head = piece(head_frames).reshape(-1)
+    else:
+        head, statistics = frozen.measure(_frames(split, clause.boundary, head_frames), style)
+        head = head.reshape(-1)
     head_time = shared_time + time.perf_counter() - began
     began = time.perf_counter()
-    rest = piece(np.arange(cut - LEFT_CONTEXT, total)).reshape(-1)
+    if frozen is None:
+        rest = piece(rest_frames).reshape(-1)
+    else:
+        phase = frozen.phase_at(clause.boundary, style, int(rest_frames[0]), total)
+        rest_input = _frames(split, clause.boundary, rest_frames)
+        rest = frozen.follow(rest_input, style, statistics, phase).reshape(-1)
     rest_time = time.perf_counter() - began
     at = cut * SAMPLES_PER_FRAME
     # Put the rest at its place in the clause's samples (its first L frames are context).
@@ -206,6 +227,16 @@ def measure(
         "prefix timbre vs whole (dB)": _timbre(joined[:at], whole[:at]),
         "rest timbre vs whole (dB)": _timbre(joined[at:], whole[at:]),
     }
+    if frozen is not None:
+        # The clause unsplit with the head's statistics: what the pieces would give with no
+        # seam at all. The join's step against it is the seam; its own step against the
+        # whole clause's is what the head's statistics do to the sound there.
+        start = np.zeros_like(frozen.phase_at(clause.boundary, style, 0, total))
+        seamless = frozen.follow(clause.boundary, style, statistics, start).reshape(-1)
+        found["seam: level step vs the same statistics unsplit (dB)"] = step(joined) - step(
+            seamless
+        )
+        found["head's statistics alone: level step vs whole (dB)"] = step(seamless) - step(whole)
     if in_sentence is not None:
         # Today: the clause synthesized on its own against the same words in the unsplit
         # sentence: what every clause boundary already does to the voice.
@@ -220,10 +251,10 @@ def measure(
     return found
 
 
-def _context(more_follows: bool, end_context: int) -> int:
+def _context(more_follows: bool, end_context: int, right_context: int) -> int:
     """Frames a piece vocodes beyond its own: left context, and unless it ends the clause,
     right context and the clause's end."""
-    return LEFT_CONTEXT + (RIGHT_CONTEXT + end_context if more_follows else 0)
+    return LEFT_CONTEXT + (right_context + end_context if more_follows else 0)
 
 
 def progressive(
@@ -232,6 +263,7 @@ def progressive(
     first: int,
     *,
     end_context: int,
+    right_context: int = RIGHT_CONTEXT,
     asr: Callable[[np.ndarray], str] | None = None,
 ) -> dict[str, float]:
     """The whole clause in pieces: a head up to frame `first`, then each next piece as long as
@@ -241,7 +273,7 @@ def progressive(
     cuts = [(start + end) // 2 for start, end in clause.spaces]
 
     def vocode(lo: int, hi: int) -> tuple[np.ndarray, float, int]:
-        frames = np.r_[max(0, lo - LEFT_CONTEXT) : min(total, hi + RIGHT_CONTEXT)]
+        frames = np.r_[max(0, lo - LEFT_CONTEXT) : min(total, hi + right_context)]
         if hi < total:
             frames = np.r_[frames, max(int(frames[-1]) + 1, total - end_context) : total]
         began = time.perf_counter()
@@ -249,7 +281,7 @@ def progressive(
         took = time.perf_counter() - began
         placed = np.zeros(len(whole), np.float32)
         start = int(frames[0]) * SAMPLES_PER_FRAME
-        span = min(len(whole), min(total, hi + RIGHT_CONTEXT) * SAMPLES_PER_FRAME) - start
+        span = min(len(whole), min(total, hi + right_context) * SAMPLES_PER_FRAME) - start
         placed[start : start + span] = audio[:span]
         return placed, took, len(frames)
 
@@ -269,7 +301,8 @@ def progressive(
         fitting = [
             cut
             for cut in options
-            if per_frame * (cut - done + _context(cut < total, end_context)) <= budget
+            if per_frame * (cut - done + _context(cut < total, end_context, right_context))
+            <= budget
         ]
         upto = fitting[-1] if fitting else options[0]
         piece, took, count = vocode(done, upto)
@@ -333,28 +366,49 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--end-context", type=int, default=16, help="the clause's last K frames in the head"
     )
     parser.add_argument(
+        "--right-context",
+        type=int,
+        default=RIGHT_CONTEXT,
+        help="frames vocoded past a piece's end and cut off again",
+    )
+    parser.add_argument(
         "--stage",
         choices=("vocoder", "generator"),
         default="vocoder",
         help="what runs per piece (generator: the decoder's blocks run over the whole clause)",
+    )
+    parser.add_argument(
+        "--frozen-stats",
+        action="store_true",
+        help="vocode the rest with the head's norm statistics and the harmonic phase continued",
     )
     parser.add_argument("--asr", action="store_true", help="also compare Whisper transcripts")
     parser.add_argument(
         "--progressive", action="store_true", help="the whole clause in growing pieces"
     )
     args = parser.parse_args(argv)
-    if args.progressive and args.stage != "vocoder":
-        parser.error("--progressive runs the vocoder per piece: leave out --stage")
-    if args.sentences < 1 or args.end_context < 0 or any(w < 1 for w in args.words or []):
-        parser.error("--sentences and --words must be at least 1, --end-context at least 0")
+    if (args.progressive or args.frozen_stats) and args.stage != "vocoder":
+        parser.error(
+            "--progressive and --frozen-stats run the vocoder per piece: leave out --stage"
+        )
+    if args.progressive and args.frozen_stats:
+        parser.error("--frozen-stats measures one head and one rest: leave out --progressive")
+    if args.sentences < 1 or any(w < 1 for w in args.words or []):
+        parser.error("--sentences and --words must be at least 1")
+    if args.end_context < 0 or args.right_context < 0:
+        parser.error("--end-context and --right-context must be at least 0")
     engine = OnnxEngine()
     engine.load()
     split = SplitGraph(engine.files().onnx, engine.threads, args.stage == "generator")
+    frozen = FrozenStatsVocoder(engine.files().onnx, engine.threads) if args.frozen_stats else None
     texts = long_corpus()[: args.sentences]
     asr = _whisper() if args.asr else None
     print(f"# bench_prefix_vocoding: {machine()}")
     print(f"# {len(texts)} first chunks x voices {VOICES} x speeds {SPEEDS}")
     print(f"# per piece: the {args.stage}; end context {args.end_context} frames")
+    print(f"# context: {LEFT_CONTEXT} frames left, {args.right_context} right")
+    if frozen is not None:
+        print("# the rest with the head's norm statistics and the harmonic phase continued")
     for words in args.words or [2, 3]:
         rows: dict[str, list[float]] = {}
         for text in texts:
@@ -367,7 +421,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                         continue
                     if args.progressive:
                         found = progressive(
-                            split, clause, cut, end_context=args.end_context, asr=asr
+                            split,
+                            clause,
+                            cut,
+                            end_context=args.end_context,
+                            right_context=args.right_context,
+                            asr=asr,
                         )
                     else:
                         found = measure(
@@ -375,7 +434,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                             clause,
                             cut,
                             end_context=args.end_context,
+                            right_context=args.right_context,
                             stage=args.stage,
+                            frozen=frozen,
                             in_sentence=_same_words(engine, split, text, voice, speed, words)
                             if chunk != text
                             else None,
