@@ -16,7 +16,7 @@ from typing import Any
 
 from kokoro_mcp import __version__, config
 from kokoro_mcp.config import BOOL, DAEMON, SAY, SERVE, SETTINGS, Setting
-from kokoro_mcp.errors import KokoroError
+from kokoro_mcp.errors import KokoroError, UnknownVoiceError
 from kokoro_mcp.exit_codes import (
     EXIT_FAILURE,
     EXIT_INTERRUPTED,
@@ -285,7 +285,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
         _configure_logging(getattr(args, "debug", False), args.command)
         return _dispatch(args)
-    except UsageError as error:
+    except (UsageError, UnknownVoiceError) as error:  # --voice or KOKORO_MCP_VOICE names no voice
         print(f"kokoro-mcp: {error}", file=sys.stderr)
         return EXIT_USAGE
     except KokoroError as error:

@@ -65,7 +65,7 @@ def test_say_reads_stdin(tmp_path: Path, model_dir: Path) -> None:
             1,
             "folder /nonexistent/dir does not exist",
         ),
-        (["say", "-v", "af_hart", "-o", "x.wav", "hi"], {}, 1, "Did you mean af_heart"),
+        (["say", "-v", "af_hart", "-o", "x.wav", "hi"], {}, 2, "Did you mean af_heart"),
         (["voices"], {"KOKORO_MCP_SPEED": "9"}, 1, "KOKORO_MCP_SPEED or --speed"),
         (["voices"], {"KOKORO_MCP_KEEP_ALIVE": "maybe"}, 1, "is not a boolean"),
         (["voices"], {"KOKORO_MCP_MODE": "shout"}, 1, "mode must be one of interrupt, queue"),

@@ -41,7 +41,16 @@ pytestmark = [pytest.mark.slow, pytest.mark.audio]
 GOOD_BUDGET = 1.0  # the good client's every answer, on a loaded 2-core box
 ANSWER_TIMEOUT = 5.0  # a bad client's answer later than this is a hang
 FIRST_SOUND_BUDGET = 2.0  # the good client's speak -> first sound at the sink (tone engine)
-ERROR_TYPES = {"invalid_input", "queue_full", "model", "audio", "protocol", "daemon", "error"}
+ERROR_TYPES = {
+    "unknown_voice",
+    "invalid_input",
+    "queue_full",
+    "model",
+    "audio",
+    "protocol",
+    "daemon",
+    "error",
+}
 HELLO = {"id": 0, "op": "hello", "protocol": 1, "version": "0.1.0", "client": "fuzz"}
 FUZZ = derandomized(300)
 READ_SIZE = 65_536

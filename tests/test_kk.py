@@ -126,6 +126,9 @@ def test_every_verb_against_a_running_daemon() -> None:
         assert kk(home, "status").stdout.strip() == "idle"
         voices = kk(home, "voices")
         assert voices.returncode == 0 and "af_heart" in voices.stdout
+        typo = kk(home, "-v", "nobody", "One. Two. Three.")  # refused by the daemon
+        assert typo.returncode == 2, typo  # as a bad --speed is
+        assert typo.stderr.count("unknown voice 'nobody'") == 1, typo.stderr  # not per sentence
         detail = kk(home, "status", "--json")
         assert '"clients"' in detail.stdout and '"engine": "tone"' in detail.stdout
         assert "daemon stopped" in kk(home, "kill").stdout

@@ -169,7 +169,7 @@ def test_blends_through_kk() -> None:
         assert "voice must be a Kokoro voice name such as af_heart, or a blend" in bad.stderr
         assert "the blend weight '-1' of af_heart is not a number above 0" in bad.stderr
         unknown = run_kk(home, "-v", "af_heart:0.6,bf_emmma:0.4", "say", "Hello.")
-        assert unknown.returncode == 1, unknown.stderr
+        assert unknown.returncode == 2, unknown.stderr  # as a bad -v is
         assert "unknown voice 'bf_emmma'. Did you mean bf_emma" in unknown.stderr
         good = run_kk(home, "-v", "af_heart:0.6,bf_emma:0.4", "say", "Hello.")
         assert good.returncode == 0, good.stderr
@@ -190,4 +190,4 @@ def test_kokoro_mcp_say_takes_a_blend_and_refuses_a_bad_one(tmp_path: Path) -> N
     assert bad.returncode == 2 and not (tmp_path / "bad.wav").exists(), bad.stderr
     assert "got 'af_heart:0,bf_emma:1': the blend weight '0' of af_heart" in bad.stderr
     unknown = say("af_heart:0.5,bf_emmma:0.5", tmp_path / "unknown.wav")
-    assert unknown.returncode == 1 and "unknown voice 'bf_emmma'" in unknown.stderr
+    assert unknown.returncode == 2 and "unknown voice 'bf_emmma'" in unknown.stderr

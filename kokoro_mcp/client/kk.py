@@ -7,8 +7,8 @@
 
 Only the standard library is imported on these paths (a `kk status` costs about as much as
 starting Python); writing a WAV or running the daemon in the foreground loads the engine.
-Exit codes: 0 ok, 1 something failed (one line on stderr), 2 usage, 130 interrupted, 141
-stdout's reader left (`| head`).
+Exit codes: 0 ok, 1 something failed (one line on stderr), 2 usage (a voice the model lacks
+too), 130 interrupted, 141 stdout's reader left (`| head`).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from kokoro_mcp import __version__
-from kokoro_mcp.errors import KokoroError
+from kokoro_mcp.errors import KokoroError, UnknownVoiceError
 from kokoro_mcp.exit_codes import (
     EXIT_FAILURE,
     EXIT_INTERRUPTED,
@@ -167,7 +167,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         invocation = parse(args)
         return run(invocation)
-    except UsageError as error:
+    except (UsageError, UnknownVoiceError) as error:  # -v or KOKORO_MCP_VOICE names no voice
         print(f"{PROG}: {error}", file=sys.stderr)
         return EXIT_USAGE
     except KokoroError as error:

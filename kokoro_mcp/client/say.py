@@ -19,9 +19,10 @@ from typing import Any
 from kokoro_mcp.client import control
 from kokoro_mcp.client.sentences import LINGER_SECONDS, SentenceStream
 from kokoro_mcp.config import Settings
-from kokoro_mcp.errors import InvalidInputError, KokoroError
-from kokoro_mcp.exit_codes import EXIT_FAILURE, EXIT_OK
+from kokoro_mcp.errors import InvalidInputError, KokoroError, UnknownVoiceError
+from kokoro_mcp.exit_codes import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
 from kokoro_mcp.ipc.connection import Connection
+from kokoro_mcp.ipc.protocol import error_from_wire
 
 READ_BYTES = 65536
 NOT_LOCAL = (
@@ -71,6 +72,8 @@ def say(
         raise
     finally:
         speech.close()
+    if speech.voice_refused:  # a typo in -v is the command line's fault, as a bad --speed is
+        return EXIT_USAGE
     return EXIT_FAILURE if speech.failures else EXIT_OK
 
 
@@ -83,6 +86,8 @@ class _Speech:
         self.manners = manners
         self.pending: set[int] = set()
         self.failures = 0
+        self.voice_refused = False
+        self._said: set[str] = set()  # each sentence refused for the same reason: one line
         self.sent = 0
         self._connection: Connection | None = None
         self.on_connect: Callable[[Connection], object] | None = None
@@ -129,8 +134,11 @@ class _Speech:
                 self.pending.discard(request_id)
                 if message.get("ok") is not True:
                     self.failures += 1
-                    error = message.get("error") or {}
-                    print(f"kk: {error.get('message', 'speech failed')}", file=sys.stderr)
+                    error = error_from_wire(message.get("error"))
+                    self.voice_refused |= isinstance(error, UnknownVoiceError)
+                    if str(error) not in self._said:
+                        self._said.add(str(error))
+                        print(f"kk: {error}", file=sys.stderr)
                 elif (message.get("result") or {}).get("state") == "dropped":
                     # Dropped by its own manners (priority, ttl, replace): not a failure.
                     reason = message["result"].get("reason")

@@ -18,7 +18,7 @@ import numpy.typing as npt
 
 from kokoro_mcp.engine.g2p_input import shorten_chunk
 from kokoro_mcp.engine.gate import EngineGate, SpareCheck
-from kokoro_mcp.errors import InvalidInputError, SynthesisInterrupted
+from kokoro_mcp.errors import InvalidInputError, SynthesisInterrupted, UnknownVoiceError
 from kokoro_mcp.limits import MAX_SPEED, MIN_SPEED, validate_speed
 from kokoro_mcp.text.markdown import CodeBlockMode
 from kokoro_mcp.voice_blend import parse_voice
@@ -129,7 +129,7 @@ class Engine(abc.ABC):
             close = get_close_matches(str(voice), list(by_name), n=4, cutoff=0.5)
             hint = f" Did you mean {', '.join(close)}?" if close else ""
             shown = voice if len(voice) <= 40 else voice[:40] + "…"
-            raise InvalidInputError(
+            raise UnknownVoiceError(
                 f"unknown voice {shown!r}.{hint} Pick one of the {len(by_name)} voices"
                 " (e.g. af_heart, am_michael, bf_emma, bm_george): the list_voices tool or"
                 " `kokoro-mcp voices` lists them."

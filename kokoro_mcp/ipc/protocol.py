@@ -25,6 +25,7 @@ from kokoro_mcp.errors import (
     ModelError,
     OutputFileError,
     QueueFullError,
+    UnknownVoiceError,
 )
 
 PROTOCOL_VERSION = 1
@@ -52,7 +53,10 @@ class ProtocolError(DaemonError):
 
 
 # Error types on the wire, both ways: a client re-raises the same class the daemon raised.
+# The first class an error is an instance of names it, so subclasses come before their bases.
+# An older daemon sends "invalid_input" for an unknown voice, which a client takes as such.
 _ERROR_TYPES: tuple[tuple[str, type[KokoroError]], ...] = (
+    ("unknown_voice", UnknownVoiceError),
     ("invalid_input", InvalidInputError),
     ("queue_full", QueueFullError),
     ("model", ModelError),
