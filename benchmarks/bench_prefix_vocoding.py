@@ -22,11 +22,14 @@ the rest's voiced sound is out of step with the head's (the two cancel in part i
 cross-fade). With `--frozen-stats` the rest is vocoded with the head's statistics and with the
 phase continued (graph_split.FrozenStatsVocoder), and the step at the join is split in two:
 against the clause vocoded unsplit with the head's statistics (the seam proper) and that
-rendering against the whole clause's own (what the head's statistics do to the sound).
+rendering against the whole clause's own (what the head's statistics do to the sound). With
+`--calibrated-stats K` as well, no piece measures anything: every piece is vocoded with one set
+of statistics per voice, pooled over the corpus's last K sentences at each speed, so the head
+needs no end context.
 
 Usage: python benchmarks/bench_prefix_vocoding.py [--words 2 --words 3] [--sentences 8]
        [--end-context 16] [--right-context 8] [--stage vocoder|generator] [--frozen-stats]
-       [--progressive] [--asr]
+       [--calibrated-stats K] [--progressive] [--asr]
 """
 
 from __future__ import annotations
@@ -172,12 +175,14 @@ def measure(
     right_context: int = RIGHT_CONTEXT,
     stage: str = "vocoder",
     frozen: FrozenStatsVocoder | None = None,
+    calibrated: list[np.ndarray] | None = None,
     in_sentence: np.ndarray | None = None,
     asr: Callable[[np.ndarray], str] | None = None,
 ) -> dict[str, float]:
     """A head up to frame `cut`, then the rest in one piece. `in_sentence`: the same words
     in the unsplit sentence's audio, for the reference figures. With `frozen`, the rest is
-    vocoded with the head's norm statistics and the harmonic phase continued."""
+    vocoded with the head's norm statistics and the harmonic phase continued; with
+    `calibrated` too, both pieces are vocoded with those statistics instead."""
     total, whole, style = clause.total, clause.audio, clause.feeds["style"]
     if stage == "generator":
         piece, shared_time = _generator_pieces(split, clause.boundary, style, total)
@@ -194,9 +199,14 @@ def measure(
     began = time.perf_counter()
     if frozen is None:
         head = piece(head_frames).reshape(-1)
-    else:
+    elif calibrated is None:
         head, statistics = frozen.measure(_frames(split, clause.boundary, head_frames), style)
         head = head.reshape(-1)
+    else:
+        statistics = calibrated
+        start = frozen.phase_at(clause.boundary, style, 0, total)
+        head_input = _frames(split, clause.boundary, np.arange(prefix_end))
+        head = frozen.follow(head_input, style, statistics, start).reshape(-1)
     head_time = shared_time + time.perf_counter() - began
     began = time.perf_counter()
     if frozen is None:
@@ -236,7 +246,7 @@ def measure(
         found["seam: level step vs the same statistics unsplit (dB)"] = step(joined) - step(
             seamless
         )
-        found["head's statistics alone: level step vs whole (dB)"] = step(seamless) - step(whole)
+        found["these statistics alone: level step vs whole (dB)"] = step(seamless) - step(whole)
     if in_sentence is not None:
         # Today: the clause synthesized on its own against the same words in the unsplit
         # sentence: what every clause boundary already does to the voice.
@@ -334,6 +344,37 @@ def progressive(
     return found
 
 
+def calibrate(
+    engine: OnnxEngine,
+    split: SplitGraph,
+    frozen: FrozenStatsVocoder,
+    voice: str,
+    texts: Sequence[str],
+) -> list[np.ndarray]:
+    """Each vocoder norm's mean and variance over every frame of `texts` at each of SPEEDS
+    (pooled: the frame-weighted mean, and E[x^2] - mean^2)."""
+    sums: list[np.ndarray] | None = None  # per norm: frame-weighted mean, then E[x^2]
+    frames = 0
+    for text in texts:
+        for speed in SPEEDS:
+            clause = Clause(engine, split, text, voice, speed)
+            _, statistics = frozen.measure(clause.boundary, clause.feeds["style"])
+            means, variances = statistics[0::2], statistics[1::2]
+            parts = [
+                part * clause.total
+                for mean, variance in zip(means, variances, strict=True)
+                for part in (mean, variance + mean * mean)
+            ]
+            sums = parts if sums is None else [a + b for a, b in zip(sums, parts, strict=True)]
+            frames += clause.total
+    assert sums is not None, "no texts to calibrate on"
+    pooled: list[np.ndarray] = []
+    for weighted_mean, weighted_square in zip(sums[0::2], sums[1::2], strict=True):
+        mean = weighted_mean / frames
+        pooled += [mean.astype(np.float32), (weighted_square / frames - mean**2).astype(np.float32)]
+    return pooled
+
+
 def _same_words(
     engine: OnnxEngine, split: SplitGraph, sentence: str, voice: str, speed: float, words: int
 ) -> np.ndarray | None:
@@ -382,6 +423,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="vocode the rest with the head's norm statistics and the harmonic phase continued",
     )
+    parser.add_argument(
+        "--calibrated-stats",
+        type=int,
+        metavar="K",
+        help="with --frozen-stats: every piece uses statistics pooled over K other sentences",
+    )
     parser.add_argument("--asr", action="store_true", help="also compare Whisper transcripts")
     parser.add_argument(
         "--progressive", action="store_true", help="the whole clause in growing pieces"
@@ -390,6 +437,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if (args.progressive or args.frozen_stats) and args.stage != "vocoder":
         parser.error(
             "--progressive and --frozen-stats run the vocoder per piece: leave out --stage"
+        )
+    if args.calibrated_stats is not None and (
+        not args.frozen_stats or not 1 <= args.calibrated_stats <= len(long_corpus()) - 1
+    ):
+        parser.error(
+            f"--calibrated-stats takes 1 to {len(long_corpus()) - 1} sentences and needs"
+            " --frozen-stats"
         )
     if args.progressive and args.frozen_stats:
         parser.error("--frozen-stats measures one head and one rest: leave out --progressive")
@@ -405,10 +459,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     asr = _whisper() if args.asr else None
     print(f"# bench_prefix_vocoding: {machine()}")
     print(f"# {len(texts)} first chunks x voices {VOICES} x speeds {SPEEDS}")
-    print(f"# per piece: the {args.stage}; end context {args.end_context} frames")
+    end_context = 0 if args.calibrated_stats else args.end_context
+    print(f"# per piece: the {args.stage}; end context {end_context} frames")
     print(f"# context: {LEFT_CONTEXT} frames left, {args.right_context} right")
-    if frozen is not None:
+    if frozen is not None and not args.calibrated_stats:
         print("# the rest with the head's norm statistics and the harmonic phase continued")
+    calibrated: dict[str, list[np.ndarray]] = {}
+    if frozen is not None and args.calibrated_stats:
+        print(f"# calibrated statistics: the corpus's last {args.calibrated_stats} sentences")
+        held_out = long_corpus()[-args.calibrated_stats :]
+        texts = [text for text in texts if text not in held_out]
+        for voice in VOICES:
+            calibrated[voice] = calibrate(engine, split, frozen, voice, held_out)
     for words in args.words or [2, 3]:
         rows: dict[str, list[float]] = {}
         for text in texts:
@@ -437,6 +499,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                             right_context=args.right_context,
                             stage=args.stage,
                             frozen=frozen,
+                            calibrated=calibrated.get(voice),
                             in_sentence=_same_words(engine, split, text, voice, speed, words)
                             if chunk != text
                             else None,
