@@ -47,7 +47,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.bench_first_sound import first_chunk, long_corpus
-from benchmarks.common import machine, p50, p95
+from benchmarks.common import machine, p05, p50, p95
 from benchmarks.graph_split import FrozenStatsVocoder, SplitGraph
 from kokoro_mcp.engine.base import SAMPLE_RATE
 from kokoro_mcp.engine.kokoro import as_spoken
@@ -388,8 +388,8 @@ def _print(rows: dict[str, list[float]]) -> None:
     for name, values in rows.items():
         worst = max(values, key=abs)
         print(
-            f"{name:<56} p50 {p50(values):+7.2f}  p95 {p95(values):+7.2f}  worst {worst:+7.2f}"
-            f"  (n={len(values)})"
+            f"{name:<56} p05 {p05(values):+7.2f}  p50 {p50(values):+7.2f}  p95 {p95(values):+7.2f}"
+            f"  worst {worst:+7.2f}  (n={len(values)})"
         )
 
 

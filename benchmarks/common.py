@@ -34,6 +34,12 @@ def p95(values: Sequence[float]) -> float:
     return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
+def p05(values: Sequence[float]) -> float:
+    """The low tail, for signed figures (a level step can go either way)."""
+    ordered = sorted(values)
+    return ordered[round(0.05 * (len(ordered) - 1))]
+
+
 def summary(name: str, values: Sequence[float], unit: str = "ms", scale: float = 1000.0) -> str:
     return (
         f"{name:<44} p50 {p50(values) * scale:8.1f} {unit}   p95 {p95(values) * scale:8.1f} {unit}"
