@@ -241,7 +241,7 @@ def measure(
         # The clause unsplit with the head's statistics: what the pieces would give with no
         # seam at all. The join's step against it is the seam; its own step against the
         # whole clause's is what the head's statistics do to the sound there.
-        start = np.zeros_like(frozen.phase_at(clause.boundary, style, 0, total))
+        start = frozen.phase_at(clause.boundary, style, 0, total)
         seamless = frozen.follow(clause.boundary, style, statistics, start).reshape(-1)
         found["seam: level step vs the same statistics unsplit (dB)"] = step(joined) - step(
             seamless

@@ -239,12 +239,12 @@ class FrozenStatsVocoder:
         return audio, statistics
 
     def phase_at(self, boundary: dict[str, Any], style: Any, frame: int, frames: int) -> np.ndarray:
-        """The running phase just before `frame` of a clause of `frames` frames (0 at frame 0),
-        kept to one cycle."""
+        """The running phase just before `frame` of a clause of `frames` frames, kept to one
+        cycle (at frame 0: nothing to run, a zero that broadcasts over the harmonics)."""
+        if frame == 0:
+            return np.zeros((1, 1, 1), np.float32)
         phase = self._run("phase", {**boundary, "style": style})[0]
         index = frame * (phase.shape[1] // frames)
-        if index == 0:
-            return np.zeros((1, 1, phase.shape[2]), np.float32)
         start: np.ndarray = phase[:, index - 1 : index, :]
         wrapped: np.ndarray = (start - np.floor(start)).astype(np.float32)
         return wrapped
