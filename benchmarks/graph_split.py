@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 import onnx
+import onnxruntime as ort
 from onnx import TensorProto, helper, numpy_helper
 from onnx.utils import Extractor
 
@@ -48,6 +49,19 @@ def _generator_inputs(model: onnx.ModelProto) -> tuple[str, str]:
     return features, pitch
 
 
+def _open_sessions(
+    parts: dict[str, onnx.ModelProto], threads: int | None
+) -> dict[str, ort.InferenceSession]:
+    """An onnxruntime session for each part, with the engine's session options."""
+    with tempfile.TemporaryDirectory() as folder:
+        sessions = {}
+        for name, part in parts.items():
+            path = Path(folder) / f"{name}.onnx"
+            onnx.save(part, str(path))
+            sessions[name] = open_session(path, threads)
+    return sessions
+
+
 class SplitGraph:
     """Two onnxruntime sessions, text side and vocoder, with the engine's session options.
 
@@ -73,12 +87,7 @@ class SplitGraph:
             cut = list(self.generator_inputs)
             parts["front"] = extractor.extract_model([*self.boundary, "style"], cut)
             parts["generator"] = extractor.extract_model([*cut, "style"], ["audio"])
-        with tempfile.TemporaryDirectory() as folder:
-            sessions = {}
-            for name, part in parts.items():
-                path = Path(folder) / f"{name}.onnx"
-                onnx.save(part, str(path))
-                sessions[name] = open_session(path, threads)
+        sessions = _open_sessions(parts, threads)
         self.text, self.vocoder = sessions["text"], sessions["vocoder"]
         self.front, self.generator = sessions.get("front"), sessions.get("generator")
         self._vocoder_inputs = {i.name for i in self.vocoder.get_inputs()}
@@ -212,19 +221,15 @@ class FrozenStatsVocoder:
                 helper.make_tensor_value_info(name, TensorProto.FLOAT, None)
             )
         inputs = [*(name for name, _ in boundary), "style"]
+        measured = Extractor(plain)
         parts = {
-            "measure": Extractor(plain).extract_model(inputs, ["audio", *statistics]),
-            "phase": Extractor(plain).extract_model(inputs, [HARMONIC_PHASE]),
+            "measure": measured.extract_model(inputs, ["audio", *statistics]),
+            "phase": measured.extract_model(inputs, [HARMONIC_PHASE]),
             "follow": Extractor(frozen).extract_model(
                 [*inputs, *self._statistics, self._phase_start], ["audio"]
             ),
         }
-        with tempfile.TemporaryDirectory() as folder:
-            self._sessions = {}
-            for name, part in parts.items():
-                path = Path(folder) / f"{name}.onnx"
-                onnx.save(part, str(path))
-                self._sessions[name] = open_session(path, threads)
+        self._sessions = _open_sessions(parts, threads)
 
     def _run(self, part: str, feeds: dict[str, Any]) -> list[np.ndarray]:
         session = self._sessions[part]
