@@ -16,12 +16,12 @@ from typing import Any
 
 from kokoro_mcp import __version__, config
 from kokoro_mcp.config import BOOL, DAEMON, SAY, SERVE, SETTINGS, Setting
-from kokoro_mcp.errors import KokoroError, UnknownVoiceError
+from kokoro_mcp.errors import KokoroError
 from kokoro_mcp.exit_codes import (
-    EXIT_FAILURE,
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_USAGE,
+    exit_code_for,
     reader_gone,
 )
 
@@ -285,14 +285,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
         _configure_logging(getattr(args, "debug", False), args.command)
         return _dispatch(args)
-    except (UsageError, UnknownVoiceError) as error:  # --voice or KOKORO_MCP_VOICE names no voice
+    except UsageError as error:
         print(f"kokoro-mcp: {error}", file=sys.stderr)
         return EXIT_USAGE
     except KokoroError as error:
         if debug:
             logger.exception("failed")
         print(f"kokoro-mcp: {error}", file=sys.stderr)
-        return EXIT_FAILURE
+        return exit_code_for(error)
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
     except BrokenPipeError:

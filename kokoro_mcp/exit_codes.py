@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import os
 
+from kokoro_mcp.errors import KokoroError, UnknownVoiceError
+
 EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
@@ -12,6 +14,12 @@ EXIT_INTERRUPTED = 130  # 128 + SIGINT: what a shell reports after Ctrl-C
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: how other Unix tools end in `... | head -1`
 
 STDOUT_FD = 1
+
+
+def exit_code_for(error: KokoroError) -> int:
+    """A voice the model lacks is the command line's fault (as a bad --speed is): usage.
+    Everything else that failed is a failure."""
+    return EXIT_USAGE if isinstance(error, UnknownVoiceError) else EXIT_FAILURE
 
 
 def reader_gone() -> int:

@@ -19,12 +19,12 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from kokoro_mcp import __version__
-from kokoro_mcp.errors import KokoroError, UnknownVoiceError
+from kokoro_mcp.errors import KokoroError
 from kokoro_mcp.exit_codes import (
-    EXIT_FAILURE,
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_USAGE,
+    exit_code_for,
     reader_gone,
 )
 
@@ -167,12 +167,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         invocation = parse(args)
         return run(invocation)
-    except (UsageError, UnknownVoiceError) as error:  # -v or KOKORO_MCP_VOICE names no voice
+    except UsageError as error:
         print(f"{PROG}: {error}", file=sys.stderr)
         return EXIT_USAGE
     except KokoroError as error:
         print(f"{PROG}: {error}", file=sys.stderr)
-        return EXIT_FAILURE
+        return exit_code_for(error)
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
     except BrokenPipeError:

@@ -19,8 +19,8 @@ from typing import Any
 from kokoro_mcp.client import control
 from kokoro_mcp.client.sentences import LINGER_SECONDS, SentenceStream
 from kokoro_mcp.config import Settings
-from kokoro_mcp.errors import InvalidInputError, KokoroError, UnknownVoiceError
-from kokoro_mcp.exit_codes import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
+from kokoro_mcp.errors import InvalidInputError, KokoroError
+from kokoro_mcp.exit_codes import EXIT_OK, exit_code_for
 from kokoro_mcp.ipc.connection import Connection
 from kokoro_mcp.ipc.protocol import error_from_wire
 
@@ -72,9 +72,7 @@ def say(
         raise
     finally:
         speech.close()
-    if speech.voice_refused:  # a typo in -v is the command line's fault, as a bad --speed is
-        return EXIT_USAGE
-    return EXIT_FAILURE if speech.failures else EXIT_OK
+    return speech.exit_code
 
 
 class _Speech:
@@ -85,8 +83,7 @@ class _Speech:
         self.wait = wait
         self.manners = manners
         self.pending: set[int] = set()
-        self.failures = 0
-        self.voice_refused = False
+        self.exit_code = EXIT_OK  # the gravest refusal's (a usage error outranks a failure)
         self._said: set[str] = set()  # each sentence refused for the same reason: one line
         self.sent = 0
         self._connection: Connection | None = None
@@ -133,9 +130,8 @@ class _Speech:
             if request_id in self.pending and "event" not in message:
                 self.pending.discard(request_id)
                 if message.get("ok") is not True:
-                    self.failures += 1
                     error = error_from_wire(message.get("error"))
-                    self.voice_refused |= isinstance(error, UnknownVoiceError)
+                    self.exit_code = max(self.exit_code, exit_code_for(error))
                     if str(error) not in self._said:
                         self._said.add(str(error))
                         print(f"kk: {error}", file=sys.stderr)
