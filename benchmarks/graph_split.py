@@ -134,12 +134,18 @@ def _constant(graph: onnx.GraphProto, name: str, value: np.ndarray) -> str:
     return f"{_FROZEN}/{name}"
 
 
+def _statistic_names(norm: int) -> tuple[str, str]:
+    """The mean and variance of vocoder norm number `norm`: outputs of the measuring graph,
+    inputs of the frozen one."""
+    return f"{_FROZEN}/mean{norm}", f"{_FROZEN}/var{norm}"
+
+
 def _add_statistics(graph: onnx.GraphProto) -> list[str]:
     """Output each vocoder norm's input mean and variance over time ([1, C, 1] each)."""
     time_axis = _constant(graph, "time_axis", np.array([2], np.int64))
     names: list[str] = []
     for i, norm in enumerate(_vocoder_norms(graph)):
-        x, mean, var = norm.input[0], f"{_FROZEN}/mean{i}", f"{_FROZEN}/var{i}"
+        x, (mean, var) = norm.input[0], _statistic_names(i)
         graph.node.extend(
             [
                 helper.make_node("ReduceMean", [x, time_axis], [mean], keepdims=1),
@@ -154,13 +160,13 @@ def _add_statistics(graph: onnx.GraphProto) -> list[str]:
 
 def _freeze_norms(graph: onnx.GraphProto) -> list[str]:
     """Replace each vocoder norm by x * k + c from given statistics: k = scale / sqrt(var +
-    eps), c = shift - mean * k. Returns the new inputs (mean, var per norm), in
-    `_add_statistics`'s order."""
+    eps), c = shift - mean * k. Returns the new inputs (mean, var per norm), named as
+    `_add_statistics` names its outputs."""
     channel = _constant(graph, "channel_axes", np.array([0, 2], np.int64))
     inputs: list[str] = []
     for i, norm in enumerate(_vocoder_norms(graph)):
         x, scale, shift = norm.input
-        mean, var, tag = f"{_FROZEN}/mean{i}", f"{_FROZEN}/var{i}", f"{_FROZEN}/n{i}"
+        (mean, var), tag = _statistic_names(i), f"{_FROZEN}/n{i}"
         epsilon = next(a.f for a in norm.attribute if a.name == "epsilon")
         eps = _constant(graph, f"eps{i}", np.array(epsilon, np.float32))
         at = list(graph.node).index(norm)
@@ -193,7 +199,8 @@ def _continue_phase(graph: onnx.GraphProto) -> str:
 
 
 class FrozenStatsVocoder:
-    """The vocoder in two variants, for a clause vocoded in pieces whose joins match.
+    """The vocoder in two variants, for a clause vocoded in pieces whose joins match, and the
+    harmonic source's running phase on its own.
 
     `measure` vocodes some frames as the graph does and also returns each instance norm's mean
     and variance over them. `follow` vocodes frames with statistics given (the norms no longer
@@ -216,10 +223,10 @@ class FrozenStatsVocoder:
         for model in (plain, frozen):
             for name, kind in declared.items():
                 model.graph.value_info.append(helper.make_tensor_value_info(name, kind, None))
-        for name in [*self._statistics, self._phase_start]:
-            frozen.graph.value_info.append(
-                helper.make_tensor_value_info(name, TensorProto.FLOAT, None)
-            )
+        # The statistics have the same names in both graphs; only the start phase is new.
+        frozen.graph.value_info.append(
+            helper.make_tensor_value_info(self._phase_start, TensorProto.FLOAT, None)
+        )
         inputs = [*(name for name, _ in boundary), "style"]
         measured = Extractor(plain)
         parts = {
